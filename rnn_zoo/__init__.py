@@ -1,0 +1,28 @@
+"""rnn_zoo: recurrent models for every classic task, in Keras 3.
+
+`rnn_zoo.build(name, **kwargs)` returns a ready Keras model; see
+`list_models()` for the names and `model_info(name)` for the arguments.
+"""
+
+from rnn_zoo import cells, layers, tasks, topologies
+from rnn_zoo.registry import (
+    ModelSpec,
+    build,
+    list_models,
+    model_info,
+    register_model,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ModelSpec",
+    "build",
+    "cells",
+    "layers",
+    "list_models",
+    "model_info",
+    "register_model",
+    "tasks",
+    "topologies",
+]

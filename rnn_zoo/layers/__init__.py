@@ -1,0 +1,11 @@
+"""rnn_zoo's custom layers, all registered under `package="rnn_zoo"`."""
+
+from rnn_zoo.layers.attention import BahdanauAttention, LuongAttention
+from rnn_zoo.layers.pooling import AttentionPooling1D, MaskedGlobalMaxPooling1D
+
+__all__ = [
+    "AttentionPooling1D",
+    "BahdanauAttention",
+    "LuongAttention",
+    "MaskedGlobalMaxPooling1D",
+]
