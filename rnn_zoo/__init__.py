@@ -5,6 +5,7 @@
 """
 
 from rnn_zoo import cells, layers, tasks, topologies
+from rnn_zoo.fast_path import fast_path_report, format_fast_path_report
 from rnn_zoo.registry import (
     ModelSpec,
     build,
@@ -19,6 +20,8 @@ __all__ = [
     "ModelSpec",
     "build",
     "cells",
+    "fast_path_report",
+    "format_fast_path_report",
     "layers",
     "list_models",
     "model_info",

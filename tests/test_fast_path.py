@@ -1,0 +1,48 @@
+import pytest
+
+import rnn_zoo
+from rnn_zoo.fast_path import fast_path_report, format_fast_path_report
+
+TEXT = dict(vocabulary_size=10, num_classes=3, embedding_dim=4, units=4)
+
+
+def test_defaults_stay_on_the_fast_path_on_tensorflow():
+    model = rnn_zoo.build("text_classifier", **TEXT, num_layers=2, bidirectional=True)
+    report = fast_path_report(model, backend="tensorflow")
+    assert [r.layer for r in report] == [
+        "encoder_lstm_0/forward", "encoder_lstm_0/backward",
+        "encoder_lstm_1/forward", "encoder_lstm_1/backward",
+    ]
+    assert all(r.fused for r in report)
+    assert all("right-padded" in r.notes[0] for r in report)
+
+
+def test_reasons_are_named():
+    with pytest.warns(UserWarning):
+        model = rnn_zoo.build("text_classifier", **TEXT, cell="gru", recurrent_dropout=0.1)
+    (r,) = fast_path_report(model, backend="tensorflow")
+    assert not r.fused and r.reasons == ("recurrent_dropout=0.1 (needs 0)",)
+    (r,) = fast_path_report(rnn_zoo.build("text_classifier", **TEXT, cell="simple_rnn"), backend="tensorflow")
+    assert r.reasons == ("SimpleRNN has no fused kernel in Keras (only LSTM and GRU do)",)
+
+
+def test_masks_leave_the_fast_path_on_jax_and_torch():
+    masked = rnn_zoo.build("sequence_tagger", vocabulary_size=10, num_tags=3, units=4, bidirectional=False)
+    for backend in ("jax", "torch"):
+        (r,) = fast_path_report(masked, backend=backend)
+        assert not r.fused and "takes no mask" in r.reasons[0]
+    unmasked = rnn_zoo.build("sequence_classifier", input_dim=3, num_classes=3, units=4)
+    (r,) = fast_path_report(unmasked, backend="jax")
+    assert r.fused and not r.notes
+
+
+def test_table():
+    model = rnn_zoo.build("text_classifier", **TEXT, cell="simple_rnn")
+    table = format_fast_path_report(fast_path_report(model, backend="tensorflow"))
+    assert table.splitlines()[2].startswith("| encoder_simple_rnn_0 | SimpleRNN | no | SimpleRNN has no fused kernel")
+
+
+def test_unknown_backend():
+    model = rnn_zoo.build("text_classifier", **TEXT)
+    with pytest.raises(ValueError, match=r"Unknown backend 'pytorch'\.( Did you mean 'torch'\?)? Expected one of \['jax', 'tensorflow', 'torch'\]\. Received: backend='pytorch'"):
+        fast_path_report(model, backend="pytorch")
