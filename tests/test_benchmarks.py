@@ -1,0 +1,45 @@
+"""Smoke runs: the benchmark scripts keep working (tiny sizes, seconds)."""
+
+import importlib.util
+import json
+import pathlib
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_step_flops_counts_gates_directions_and_head():
+    tt = load("training_throughput")
+    # One LSTM layer: 2 * 4 gates * u * (d + u) + head 2 * u * V, x3 for training.
+    expected = 3 * (2 * 4 * 8 * (4 + 8) + 2 * 8 * 10) * 2 * 5
+    assert tt.step_flops("lstm256", vocab=10, embed=4, batch=2, time_steps=5, units=8) == expected
+    bi = tt.step_flops("bilstm256_tagger", vocab=10, embed=4, batch=1, time_steps=1, units=8)
+    assert bi == 3 * (2 * 2 * 4 * 8 * (4 + 8) + 2 * 16 * tt.NUM_TAGS)
+
+
+def test_training_throughput_smoke(tmp_path):
+    tt = load("training_throughput")
+    rows = tt.main(["--smoke", "--backends", "tensorflow", "--no-pytorch",
+                    "--configs", "gru256", "--out", str(tmp_path / "tt")])
+    assert {(r["impl"], r["config"]) for r in rows} == {("rnn_zoo", "gru256"), ("keras", "gru256")}
+    assert all(r["tokens_per_second"] > 0 for r in rows)
+    saved = json.loads((tmp_path / "tt.json").read_text())
+    assert saved["gemm_gflops"] > 0
+    assert "| gru256 | tensorflow | rnn_zoo |" in (tmp_path / "tt.md").read_text()
+
+
+def test_fast_path_report_covers_every_model(tmp_path):
+    import rnn_zoo
+
+    fp = load("fast_path")
+    result = fp.main(["--backends", "tensorflow", "jax", "--out", str(tmp_path / "fp")])
+    assert {r["model"] for r in result["rows"]} == set(rnn_zoo.list_models())
+    # Masked models never get the fused path on JAX.
+    assert not any(r["fused"] for r in result["rows"] if r["backend"] == "jax" and r["model"] == "language_model")
+    assert (tmp_path / "fp.md").read_text().startswith("| model | backend |")
