@@ -51,8 +51,8 @@ class Seq2SeqStepModel(StepModel):
     Args:
         model: a `seq2seq_translator` model (inputs named `source_ids` and
             `decoder_ids`), trained or freshly loaded.
-        start_id: int. The start token fed at the first step. Defaults to 1
-            (the start id of `rnn_zoo.data.toy.CharVocabulary`).
+        start_id: int or None. The start token fed at the first step when
+            `prepare` gets none (`generate` passes its `start_id` there).
 
     Example:
 
@@ -66,7 +66,7 @@ class Seq2SeqStepModel(StepModel):
     ((1, 8), (1, 3))
     """
 
-    def __init__(self, model, start_id=1):
+    def __init__(self, model, start_id=None):
         if not self.matches(model):
             raise ValueError(
                 "`Seq2SeqStepModel` drives encoder-decoder models with inputs "
@@ -81,7 +81,7 @@ class Seq2SeqStepModel(StepModel):
             self.parts = decoder.parts
             self.cell = decoder.cell
             self.units = list(decoder.units)
-            tensors = list(decoder.input)[1:]  # [encoded?] + flat initial states
+            tensors = _float_inputs(decoder)[1:]  # [encoded?] + flat initial states
             has_attention = decoder.attention is not None
             encoded = tensors.pop(0) if has_attention else None
             states = tensors
@@ -91,8 +91,8 @@ class Seq2SeqStepModel(StepModel):
             encoded = model.get_layer("attention").input[1] if has_attention else None
             states = []
             for i in range(len(self.units)):
-                layer_input = model.get_layer(f"decoder_{self.cell}_{i}").input
-                states += list(layer_input[1:]) if isinstance(layer_input, (list, tuple)) else []
+                # [x, *initial_state] (none without a bridge)
+                states += _float_inputs(model.get_layer(f"decoder_{self.cell}_{i}"))[1:]
         self.num_states = cells_lib.num_states(self.cell)
         self.has_attention = has_attention
         self.bridged = bool(states)
@@ -102,7 +102,9 @@ class Seq2SeqStepModel(StepModel):
         self.encoder = keras.Model(source, outputs) if outputs else None
         self.source_vocabulary_size = model.get_layer("source_embedding").input_dim
         self.vocabulary_size = self.parts.logits.units
-        self.start_id = self._check_target_id("start_id", start_id)
+        self.start_id = (
+            None if start_id is None else self._check_target_id("start_id", start_id)
+        )
 
     @classmethod
     def matches(cls, model):
@@ -151,29 +153,60 @@ class Seq2SeqStepModel(StepModel):
             )
         return value
 
-    def start(self, inputs, start_id=None):
-        """Encodes `inputs` (source ids `(batch, source_time)`, 0 = padding).
+    def prepare(self, inputs, *, start_id=None):
+        """Checks the source ids in NumPy; returns the arrays `start` reads.
 
-        Returns `(state, next_ids)`, `next_ids` the start token for each row.
+        Args:
+            inputs: source ids: int `(batch, source_time)` (0 = padding), one
+                source `(source_time,)`, or a list of unequal lists (right-
+                padded here).
+            start_id: int. The start token of the target vocabulary; defaults
+                to the `start_id` this step model was made with.
+
+        Returns:
+            `{"source_ids": (batch, source_time) int32, "start_ids": (batch,)
+            int32}`.
         """
-        start_id = self.start_id if start_id is None else self._check_target_id(
-            "start_id", start_id
-        )
-        values = _concrete(inputs)
-        if values is not None:
-            if values.ndim != 2 or not np.issubdtype(values.dtype, np.integer):
-                raise ValueError(
-                    "Source ids must be an int array (batch, source_time). "
-                    f"Received: shape={values.shape}, dtype={values.dtype}"
-                )
-            bad = values[(values < 0) | (values >= self.source_vocabulary_size)]
-            if bad.size:
-                raise ValueError(
-                    "Source ids must be in [0, source_vocabulary_size="
-                    f"{self.source_vocabulary_size}) (0 is padding). "
-                    f"Received: source ids {sorted(set(bad.tolist()))[:10]}"
-                )
-        source = ops.cast(ops.convert_to_tensor(inputs), "int32")
+        start_id = self.start_id if start_id is None else start_id
+        if start_id is None:
+            raise ValueError(
+                "An encoder-decoder starts decoding from a start token: pass "
+                "`start_id` (for `rnn_zoo.data.toy` vocabularies, "
+                "`vocabulary.start_id`). Received: start_id=None"
+            )
+        start_id = self._check_target_id("start_id", start_id)
+        source = _source_array(inputs)
+        bad = source[(source < 0) | (source >= self.source_vocabulary_size)]
+        if bad.size:
+            raise ValueError(
+                "Source ids must be in [0, source_vocabulary_size="
+                f"{self.source_vocabulary_size}) (0 is padding). "
+                f"Received: source ids {sorted(set(bad.tolist()))[:10]}"
+            )
+        start_ids = np.full((source.shape[0],), start_id, "int32")
+        return {"source_ids": source, "start_ids": start_ids}
+
+    def start(self, inputs):
+        """Encodes the source once.
+
+        Args:
+            inputs: the dict `prepare` returns (as tensors), or source ids
+                `(batch, source_time)` (then checked here, and decoding starts
+                from this step model's `start_id`).
+
+        Returns:
+            `(state, next_ids)`, `next_ids` the start token of each row.
+        """
+        if not isinstance(inputs, dict):
+            if _concrete(inputs) is not None:
+                inputs = self.prepare(inputs)
+            else:  # traced source ids: checked by whoever traced them
+                self.prepare([[1]])  # only checks that there is a start id
+                ids = ops.full((ops.shape(inputs)[0],), self.start_id, "int32")
+                inputs = {"source_ids": inputs, "start_ids": ids}
+        source, next_ids = inputs["source_ids"], inputs["start_ids"]
+        source = ops.cast(ops.convert_to_tensor(source), "int32")
+        next_ids = ops.cast(ops.convert_to_tensor(next_ids), "int32")
         batch = ops.shape(source)[0]
         outputs = self.encoder(source, training=False) if self.encoder is not None else []
         outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
@@ -188,7 +221,6 @@ class Seq2SeqStepModel(StepModel):
         state = list(states)
         if self.has_attention:
             state += [encoded, ops.not_equal(source, 0)]
-        next_ids = ops.full((batch,), start_id, dtype="int32")
         return state, next_ids
 
     def step(self, ids, state):
@@ -205,6 +237,39 @@ class Seq2SeqStepModel(StepModel):
         if not self.has_attention:
             return logits, new_state, {}
         return logits, new_state + [encoded, source_mask], {"attention": weights}
+
+
+def _float_inputs(layer):
+    """The float tensors a layer was called with, in call order. Masks (bool)
+    that Keras recorded with the call are left out."""
+    inputs = layer.input
+    inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    return [t for t in inputs if str(t.dtype) != "bool"]
+
+
+def _source_array(inputs):
+    """Source ids as a right-padded int32 array `(batch, source_time)`."""
+    if isinstance(inputs, (list, tuple)) and inputs and all(
+        isinstance(row, (list, tuple, np.ndarray)) for row in inputs
+    ):
+        width = max(len(row) for row in inputs)
+        rows = [np.pad(np.asarray(row), (0, width - len(row))) for row in inputs]
+        inputs = np.stack(rows) if rows else np.zeros((0, 0), "int64")
+    values = _concrete(inputs)
+    if values is None:
+        raise TypeError(
+            "Source ids must be an int array (batch, source_time) with values "
+            f"(not a symbolic tensor). Received: inputs of type {type(inputs).__name__}"
+        )
+    if values.ndim == 1:
+        values = values[None]
+    if values.ndim != 2 or values.size == 0 or not np.issubdtype(values.dtype, np.integer):
+        raise ValueError(
+            "Source ids must be a non-empty int array (batch, source_time), "
+            "one source (source_time,), or a list of lists of ints. "
+            f"Received: shape={values.shape}, dtype={values.dtype}"
+        )
+    return values
 
 
 def _input_name(tensor):

@@ -126,7 +126,8 @@ def seq2seq_translator(
             (multiplicative). Defaults to `"bahdanau"`.
         bridge: how the encoder's final states become the decoder's initial
             states: `"dense"` (learned `Dense(tanh)`), `"copy"` (as they are;
-            needs equal widths, so a forward encoder) or `None` (zeros).
+            needs equal widths, so a forward encoder) or `None` (zeros; then
+            the source reaches the decoder only through `attention`).
             Defaults to `"dense"`.
         dropout: float in [0, 1). Dropout on each recurrent layer's inputs and
             before the output layer. Defaults to 0.
@@ -183,6 +184,13 @@ def seq2seq_translator(
     )
     attention = check_attention(attention)
     bridge = check_bridge(bridge, stack)
+    if attention is None and bridge is None:
+        raise ValueError(
+            "With `attention=None` and `bridge=None` the decoder would never "
+            "see the source: the encoder reaches it through its final states "
+            "(a bridge) or through attention. Pass bridge='dense' or an "
+            "attention. Received: attention=None, bridge=None"
+        )
     if sampling_probability is not None:
         check_float("sampling_probability", sampling_probability, low=0.0, high=1.0)
         if residual and not any(residual_flags(embedding_dim, stack["units"], True)):
