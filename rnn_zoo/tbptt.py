@@ -14,6 +14,12 @@ edges (Williams & Peng 1990; Zaremba et al. 2014; Merity et al. 2018):
 3. `ResetStates`: a callback that zeroes the states at the start of every
    epoch, of every evaluation, and at document boundaries.
 
+Backends: TensorFlow (and PyTorch, untested). On JAX, Keras 3's `fit`,
+`evaluate` and `predict` do not carry stateful RNN states from one batch to
+the next (they are not among the variables its compiled steps thread
+through), so `ResetStates` refuses to run there; calling the stateful model
+directly (`model(x)`) does carry them on every backend.
+
 Example:
 
 >>> import numpy as np, rnn_zoo
@@ -192,6 +198,7 @@ class ResetStates(keras.callbacks.Callback):
     Raises:
         ValueError: when the model has no stateful recurrent layer (the
             callback would do nothing).
+        RuntimeError: on the JAX backend (see the module docstring).
 
     Example:
 
@@ -210,6 +217,14 @@ class ResetStates(keras.callbacks.Callback):
             layer.reset_states()
 
     def set_model(self, model):
+        if keras.backend.backend() == "jax":
+            raise RuntimeError(
+                "Truncated BPTT with `fit` needs the TensorFlow (or PyTorch) "
+                "backend: Keras' JAX trainer does not carry stateful RNN "
+                "states from one batch to the next, so every window would "
+                "start from zero states. Run with KERAS_BACKEND=tensorflow, or "
+                "train on whole sequences. Received: backend 'jax'"
+            )
         super().set_model(model)
         self._layers = _stateful_layers(model)
         if not self._layers:

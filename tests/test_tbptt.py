@@ -8,6 +8,10 @@ import rnn_zoo
 from rnn_zoo import tbptt
 
 TINY = dict(vocabulary_size=10, embedding_dim=4, units=4, num_layers=2)
+JAX = keras.backend.backend() == "jax"
+# Keras' JAX trainer drops stateful RNN states between batches (they are not
+# variables its compiled steps return), so fit-based TBPTT is refused there.
+needs_stateful_fit = pytest.mark.skipif(JAX, reason="Keras' JAX trainer does not carry RNN states")
 
 
 def numpy(x):
@@ -80,6 +84,7 @@ def test_windows_with_carried_state_equal_the_whole_stream(cell):
     np.testing.assert_allclose(windowed[real], expected[real], atol=1e-5)
 
 
+@needs_stateful_fit
 def test_reset_states_callback_resets_at_epochs_and_documents():
     a, b = stream_of(3 * 2 * 4 + 1, 3), stream_of(2 * 2 * 4 + 1, 4)
     starts = tbptt.document_starts([a, b], batch_size=2, bptt=4)
@@ -104,6 +109,7 @@ def test_reset_states_callback_resets_at_epochs_and_documents():
     assert zero == [True, False, False, True, False] * 2
 
 
+@needs_stateful_fit
 def test_reset_states_around_evaluation():
     model = rnn_zoo.build("language_model", **TINY, stateful=True, batch_size=2)
     data = tbptt.make_dataset(stream_of(41), batch_size=2, bptt=5)
@@ -138,6 +144,7 @@ def test_tbptt_errors(call, error, message):
         call()
 
 
+@needs_stateful_fit
 def test_reset_states_needs_a_stateful_model():
     model = rnn_zoo.build("language_model", **TINY)
     with pytest.raises(ValueError, match=r"`ResetStates` needs a stateful model: build it with stateful=True and a batch_size"):
@@ -148,3 +155,13 @@ def test_stateful_fit_refuses_another_batch_size():
     model = rnn_zoo.build("language_model", **TINY, stateful=True, batch_size=4)
     with pytest.raises(ValueError, match=r"This model is stateful with batch_size=4.*Received: a batch of 3 sequences"):
         model.fit(tbptt.make_dataset(stream_of(41), batch_size=3, bptt=5), shuffle=False, verbose=0)
+
+
+@pytest.mark.skipif(not JAX, reason="JAX only")
+def test_fit_based_tbptt_is_refused_on_jax(monkeypatch):
+    monkeypatch.setattr(rnn_zoo.cells, "_warned", set())  # warned once per process
+    with pytest.warns(UserWarning, match=r"On the JAX backend, Keras' fit/evaluate/predict do not carry stateful RNN states"):
+        rnn_zoo.build("language_model", **dict(TINY, units=5), stateful=True, batch_size=2)
+    model = rnn_zoo.build("language_model", **TINY, stateful=True, batch_size=2)
+    with pytest.raises(RuntimeError, match=r"Truncated BPTT with `fit` needs the TensorFlow \(or PyTorch\) backend: Keras' JAX trainer does not carry stateful RNN states"):
+        model.fit(tbptt.make_dataset(stream_of(41), batch_size=2, bptt=5), shuffle=False, verbose=0, callbacks=[tbptt.ResetStates()])
