@@ -1,4 +1,5 @@
-"""Smoke runs: the benchmark scripts keep working (tiny sizes, seconds)."""
+"""Smoke runs: the benchmark scripts keep working (tiny sizes, seconds; their
+figures live in benchmarks/README.md)."""
 
 import importlib.util
 import json
@@ -43,3 +44,17 @@ def test_fast_path_report_covers_every_model(tmp_path):
     # Masked models never get the fused path on JAX.
     assert not any(r["fused"] for r in result["rows"] if r["backend"] == "jax" and r["model"] == "language_model")
     assert (tmp_path / "fp.md").read_text().startswith("| model | backend |")
+
+
+def test_generation_benchmark_smoke(tmp_path):
+    result = load("generation").main(["--smoke", "--out", str(tmp_path)])
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert len(files) == 2 and files[0].endswith("_smoke.json")
+    saved = json.loads((tmp_path / files[0]).read_text())
+    assert saved["config"]["tokens"] == 12
+    for name in ("rnn_zoo", "rnn_zoo_eager", "rerun_prefix"):
+        assert saved["generation"][name]["tokens_per_s"] > 0
+    assert "| `rnn_zoo` |" in (tmp_path / files[1]).read_text()
+    if "torch_lstmcell" in result["generation"]:
+        # Same weights, greedy: PyTorch and rnn_zoo agree token for token.
+        assert result["checks"]["greedy_tokens_equal_to_torch"] == 12

@@ -1,11 +1,18 @@
 """rnn_zoo's custom layers, all registered under `package="rnn_zoo"`."""
 
 from rnn_zoo.layers.attention import BahdanauAttention, LuongAttention
+from rnn_zoo.layers.batch_size_check import BatchSizeCheck
 from rnn_zoo.layers.pooling import AttentionPooling1D, MaskedGlobalMaxPooling1D
+from rnn_zoo.layers.seq2seq_decoder import ScheduledSamplingDecoder
+from rnn_zoo.layers.tied_logits import TiedLogits, VocabularyIds
 
 __all__ = [
     "AttentionPooling1D",
     "BahdanauAttention",
+    "BatchSizeCheck",
     "LuongAttention",
     "MaskedGlobalMaxPooling1D",
+    "ScheduledSamplingDecoder",
+    "TiedLogits",
+    "VocabularyIds",
 ]

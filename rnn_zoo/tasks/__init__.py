@@ -1,12 +1,14 @@
 """Task builders; importing this module registers them."""
 
 from rnn_zoo.tasks.language_model import language_model
+from rnn_zoo.tasks.seq2seq_translator import seq2seq_translator
 from rnn_zoo.tasks.sequence_classifier import sequence_classifier
 from rnn_zoo.tasks.sequence_tagger import sequence_tagger
 from rnn_zoo.tasks.text_classifier import text_classifier
 
 __all__ = [
     "language_model",
+    "seq2seq_translator",
     "sequence_classifier",
     "sequence_tagger",
     "text_classifier",

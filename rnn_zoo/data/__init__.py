@@ -1,0 +1,1 @@
+"""Reusable data pieces: generated toy tasks (`rnn_zoo.data.toy`), pipelines."""
