@@ -181,7 +181,11 @@ def _figure(width, height):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(width, height), layout="constrained")
+    # Fixed margins (in inches): a layout engine costs seconds on a grid.
+    figure = Figure(figsize=(width, height))
+    figure.subplots_adjust(left=0.8 / width, right=1 - 0.2 / width,
+                           bottom=0.6 / height, top=1 - 0.4 / height,
+                           wspace=0.4, hspace=0.5)
     FigureCanvasAgg(figure)
     return figure
 

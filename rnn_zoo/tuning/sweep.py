@@ -238,8 +238,8 @@ def tune(
     >>> y = np.random.randint(0, 3, size=(8,))
     >>> result = tune("text_classifier", (x, y), (x, y), max_trials=1, epochs=1,
     ...               directory=tempfile.mkdtemp(), verbose=0,
-    ...               fixed={"vocabulary_size": 10, "num_classes": 3,
-    ...                      "embedding_dim": 4, "units": 4})
+    ...               fixed={"vocabulary_size": 10, "num_classes": 3},
+    ...               space={"embedding_dim": [4], "units": [4, 8]})
     >>> model = rnn_zoo.build("text_classifier", **result.build_kwargs)
     >>> sorted(result.files)[:2]
     ['best', 'csv']
