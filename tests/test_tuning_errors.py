@@ -158,3 +158,9 @@ def test_tune_arguments_are_type_checked(capsys):
     with pytest.raises(SystemExit):
         parser.parse_args(["--tuner", "grid"])
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_results_json_takes_numpy_scalars_only():
+    assert results.to_json(np.int64(3)) == 3 and type(results.to_json(np.float32(0.5))) is float
+    with pytest.raises(TypeError, match=r"Not JSON serializable: .* of type object"):
+        results.to_json(object())

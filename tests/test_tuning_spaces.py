@@ -63,6 +63,26 @@ def test_space_defaults_build_the_default_model(name):
 
 
 @pytest.mark.parametrize("name", MODELS)
+def test_fixed_and_space_changes_for_every_model(name):
+    space = search_space(name, fixed=required(name))
+    # Pin the first choice to its last value; narrow the width and the depth.
+    choice = next(k for k, hp in space.items() if isinstance(hp, hp_module.Choice))
+    pinned = spaces.decode(space[choice].values[-1])
+    hm = hypermodel(name, fixed={**required(name), choice: pinned},
+                    space={"units": [4], "num_layers": {"max_value": 2, "default": 2}})
+    assert choice not in hm.space
+    assert hm.space["units"].values == [4]
+    assert (hm.space["num_layers"].min_value, hm.space["num_layers"].max_value) == (1, 2)
+    hp = keras_tuner.HyperParameters()
+    model = hm.build(hp)
+    assert choice not in hp.values
+    assert hp.values["units"] == 4 and hp.values["num_layers"] == 2
+    expected = rnn_zoo.build(name, **required(name), **{choice: pinned},
+                             units=4, num_layers=2)
+    assert model.count_params() == expected.count_params()
+
+
+@pytest.mark.parametrize("name", MODELS)
 def test_every_value_of_the_space_builds(name):
     # One tiny build per value (`spaces._accepted` builds the tiny kwargs with
     # that one value, compile=False; its cache spares the builds the space
@@ -250,6 +270,7 @@ def test_values_a_builder_refuses_are_left_out(picky_model):
     hypermodel(picky_model, fixed=fixed).build(keras_tuner.HyperParameters())
     assert builder.calls == [None]
     assert spaces.decode(spaces.encode(None)) is None
+    assert spaces.decode(0.1 * 3) == 0.3 and spaces.decode(3) == 3
 
 
 def test_register_space():

@@ -97,8 +97,10 @@ def sweep(tmp_path_factory):
     args = parser.parse_args(["--tune", "--max-trials", "2", "--tune-dir", directory,
                               "--tune-project", "tc", "--tune-retrain",
                               "--tune-space", '{"batch_size": [8]}'])
+    # A NumPy count, as `len(vocabulary)` of an array gives: still JSON.
+    fixed = {"vocabulary_size": np.int64(10), "num_classes": 3}
     return tuning.run_from_args(args, "text_classifier", data(), data(8, 1),
-                                fixed=FIXED, space=TINY, seed=0, verbose=0)
+                                fixed=fixed, space=TINY, seed=0, verbose=0)
 
 
 def test_run_from_args_and_retrain_best(sweep):

@@ -30,6 +30,13 @@ FILES = {
 }
 
 
+def to_json(value):
+    """`json.dump`'s fallback: NumPy scalars become Python numbers."""
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"Not JSON serializable: {value!r} of type {type(value).__name__}")
+
+
 def _read_json(path):
     with open(path) as f:
         return json.load(f)
@@ -239,6 +246,7 @@ def plot_hyperparameters(project_dir, path, rows):
         else:
             # Every value the space offers, tried or not.
             categories = [str(v) for v in config.get("values", [False, True])]
+            categories += sorted({str(p[0]) for p in points} - set(categories))
             ax.plot([categories.index(str(p[0])) for p in points], ys, "o")
             ax.set_xticks(range(len(categories)), categories)
             ax.set_xlim(-0.5, len(categories) - 0.5)
@@ -270,7 +278,7 @@ def write_results(project_dir):
         paths.pop("best")
     else:
         with open(paths["best"], "w") as f:
-            json.dump(best, f, indent=1)
+            json.dump(best, f, indent=1, default=to_json)
     return paths
 
 
@@ -337,5 +345,5 @@ def retrain_best(best, train_data, validation_data=None, *, run_dir, epochs=10,
         "final_metrics": {k: float(v[-1]) for k, v in history.history.items()},
     }
     with open(os.path.join(run_dir, "config.json"), "w") as f:
-        json.dump(config, f, indent=1)
+        json.dump(config, f, indent=1, default=to_json)
     return model

@@ -63,8 +63,13 @@ def encode(value):
 
 
 def decode(value):
-    """Hyperparameter value -> builder value (`"none"` -> `None`)."""
-    return None if value == NONE else value
+    """Hyperparameter value -> builder value (`"none"` -> `None`; floats
+    rounded to 12 digits, so a step of 0.1 gives 0.3, not 0.30000000000000004)."""
+    if value == NONE:
+        return None
+    if isinstance(value, float):
+        return float(f"{value:.12g}")
+    return value
 
 
 def _is_int(value):

@@ -6,7 +6,6 @@ import json
 import os
 from typing import Optional
 
-import keras
 import keras_tuner
 
 from rnn_zoo import registry
@@ -153,7 +152,7 @@ def _write_sweep(project_dir, name, tuner_name, oracle, hm, epochs):
         "max_trials": oracle.max_trials,
     }
     with open(os.path.join(project_dir, results.SWEEP_FILE), "w") as f:
-        json.dump(info, f, indent=1)
+        json.dump(info, f, indent=1, default=results.to_json)
 
 
 def tune(
@@ -305,7 +304,6 @@ def tune(
             f"`message` of the trials in its trial_*/trial.json files, or "
             f"{files['markdown']}."
         )
-    keras.backend.clear_session()
     return SweepResult(
         name=name, best_kwargs=best["tuned"], fixed=best["fixed"],
         batch_size=best["batch_size"], objective=best["objective"],
