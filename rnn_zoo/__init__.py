@@ -16,6 +16,15 @@ from rnn_zoo.registry import (
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name):
+    # `rnn_zoo.tuning` imports KerasTuner: only when first used.
+    if name == "tuning":
+        import importlib
+
+        return importlib.import_module("rnn_zoo.tuning")
+    raise AttributeError(f"module 'rnn_zoo' has no attribute {name!r}")
+
 __all__ = [
     "ModelSpec",
     "build",
@@ -30,4 +39,5 @@ __all__ = [
     "tasks",
     "tbptt",
     "topologies",
+    "tuning",
 ]
