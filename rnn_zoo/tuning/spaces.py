@@ -448,7 +448,9 @@ def search_space(name, *, fixed=None, space=None, batch_size=False):
         )
     registry.model_info(name)  # unknown model: a clear error first
     result = {k: _copy(hp) for k, hp in _builtin_space(name).items()}
-    if batch_size:
+    if batch_size and "batch_size" not in registry.model_info(name).arguments:
+        # A builder with its own `batch_size` (a stateful language model's
+        # fixed batch) keeps that meaning; the training batch is not searched.
         result["batch_size"] = _batch_size_hp()
     result = _apply(name, result, _OVERRIDES.get(name, {}), f"register_space({name!r})")
     result = _apply(name, result, dict(space or {}), "space")
