@@ -20,7 +20,7 @@ import functools
 import keras
 import numpy as np
 
-from rnn_zoo._validation import suggest
+from rnn_zoo._validation import check_bool, suggest
 from rnn_zoo.fast_path import _recurrent_layers
 
 BACKENDS = ("jax", "tensorflow")
@@ -131,7 +131,7 @@ class GradientFlow:
         return "\n".join(lines)
 
 
-def gradient_flow(model, x, y, *, sample_weight=None):
+def gradient_flow(model, x, y, *, sample_weight=None, run_eagerly=None):
     """Measures how the loss gradient flows back through the recurrent layers.
 
     For every recurrent layer of `model` (each direction of a `Bidirectional`
@@ -158,6 +158,11 @@ def gradient_flow(model, x, y, *, sample_weight=None):
             array per model input).
         y: the targets, as for `model.fit`.
         sample_weight: optional sample weights, as for `model.fit`.
+        run_eagerly: bool or None. `False` compiles the gradient computation
+            (`tf.function`, `jax.jit`): seconds to compile, then fast, which
+            pays off for long sequences. `True` runs op by op. `None` (the
+            default) compiles on JAX, and on TensorFlow when the batch has
+            more than 32 steps.
 
     Returns:
         A `GradientFlow`; `print` it for a table, index it by layer name for a
@@ -182,7 +187,7 @@ def gradient_flow(model, x, y, *, sample_weight=None):
     >>> flow["encoder_simple_rnn_0"].hidden_state_norms.shape
     (6,)
     """
-    return _FlowRunner(model)(x, y, sample_weight)
+    return _FlowRunner(model, run_eagerly=run_eagerly)(x, y, sample_weight)
 
 
 class _FlowRunner:
@@ -193,7 +198,10 @@ class _FlowRunner:
     every step on its own, which takes seconds even for a tiny model.
     """
 
-    def __init__(self, model):
+    def __init__(self, model, *, run_eagerly=None):
+        if run_eagerly is not None:
+            check_bool("run_eagerly", run_eagerly)
+        self.run_eagerly = run_eagerly
         self.layers = _check_model(model)
         self.model = model
         self.backend = keras.backend.backend()
@@ -284,9 +292,17 @@ class _FlowRunner:
             )
             return loss, weight_grads, delta_grads, [c.mask for c in probe.calls]
 
-        if self._compiled is None:
-            self._compiled = tf.function(gradients)
-        loss, weight_grads, delta_grads, masks = self._compiled(x, y, sample_weight)
+        eager = self.run_eagerly
+        if eager is None:
+            steps = [_shape(a)[1] for a in _as_list(x) if len(_shape(a)) > 1]
+            eager = max(steps, default=0) <= 32
+        if eager:
+            compiled = gradients
+        else:
+            if self._compiled is None:
+                self._compiled = tf.function(gradients)
+            compiled = self._compiled
+        loss, weight_grads, delta_grads, masks = compiled(x, y, sample_weight)
         # The calls seen when tracing: the same layers for every batch shape.
         return loss, weight_grads, delta_grads, masks, probe.calls
 
@@ -319,12 +335,15 @@ class _FlowRunner:
             )
             return loss, masks
 
-        if self._compiled is None:
-            self._compiled = jax.jit(
-                jax.value_and_grad(loss_fn, argnums=(0, 1), has_aux=True)
-            )
+        gradients = jax.value_and_grad(loss_fn, argnums=(0, 1), has_aux=True)
+        if self.run_eagerly:
+            compiled = gradients
+        else:
+            if self._compiled is None:
+                self._compiled = jax.jit(gradients)
+            compiled = self._compiled
         deltas = [jax.numpy.zeros(c.shape, c.dtype) for c in calls]
-        (loss, masks), (weight_grads, delta_grads) = self._compiled(
+        (loss, masks), (weight_grads, delta_grads) = compiled(
             trainable, deltas, x, y, sample_weight
         )
         return loss, weight_grads, delta_grads, masks, calls
@@ -467,6 +486,12 @@ def _check_model(model):
 def _shape(array):
     shape = array.shape if hasattr(array, "shape") else np.shape(array)
     return tuple(int(d) for d in shape)
+
+
+def _as_list(x):
+    if isinstance(x, dict):
+        return list(x.values())
+    return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
 def _check_batch(model, x, y):
