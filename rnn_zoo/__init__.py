@@ -4,7 +4,7 @@
 `list_models()` for the names and `model_info(name)` for the arguments.
 """
 
-from rnn_zoo import cells, layers, tasks, topologies
+from rnn_zoo import cells, diagnostics, layers, tasks, topologies
 from rnn_zoo.fast_path import fast_path_report, format_fast_path_report
 from rnn_zoo.registry import (
     ModelSpec,
@@ -20,6 +20,7 @@ __all__ = [
     "ModelSpec",
     "build",
     "cells",
+    "diagnostics",
     "fast_path_report",
     "format_fast_path_report",
     "layers",
