@@ -4,7 +4,7 @@
 `list_models()` for the names and `model_info(name)` for the arguments.
 """
 
-from rnn_zoo import cells, decoding, layers, tasks, tbptt, topologies
+from rnn_zoo import cells, decoding, diagnostics, layers, tasks, tbptt, topologies
 from rnn_zoo.fast_path import fast_path_report, format_fast_path_report
 from rnn_zoo.registry import (
     ModelSpec,
@@ -30,6 +30,7 @@ __all__ = [
     "build",
     "cells",
     "decoding",
+    "diagnostics",
     "fast_path_report",
     "format_fast_path_report",
     "layers",

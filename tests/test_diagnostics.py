@@ -1,0 +1,383 @@
+"""Gradient-flow diagnostics: exact against hand-derived gradients and finite
+differences, consistent with the model's own training step, for every model."""
+
+import keras
+import numpy as np
+import pytest
+
+import rnn_zoo
+from rnn_zoo.diagnostics import (
+    draw_gradient_flow,
+    exploding_gradient_report,
+    first_token_task,
+    gradient_flow,
+    plot_gradient_flow,
+)
+
+MODELS = rnn_zoo.list_models()
+
+
+def numpy(x):
+    return keras.ops.convert_to_numpy(x)
+
+
+def recurrent_names(model):
+    """Expected layer names, found independently of the diagnostics."""
+    names = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Bidirectional):
+            names += [f"{layer.name}/forward", f"{layer.name}/backward"]
+        elif isinstance(layer, keras.layers.RNN):
+            names.append(layer.name)
+    return names
+
+
+def cells_by_name(model):
+    cells = {}
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Bidirectional):
+            cells[f"{layer.name}/forward"] = layer.forward_layer.cell
+            cells[f"{layer.name}/backward"] = layer.backward_layer.cell
+        elif isinstance(layer, keras.layers.RNN):
+            cells[layer.name] = layer.cell
+    return cells
+
+
+def tiny(name):
+    spec = rnn_zoo.model_info(name)
+    kwargs = dict(spec.tiny_kwargs)
+    if any(v.get("bidirectional") for v in spec.test_variants):
+        kwargs["bidirectional"] = True  # per-direction results get checked too
+    x, y = spec.example_data(kwargs, 2, 5, 0)
+    return rnn_zoo.build(name, **kwargs), x, y
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_every_model(name):
+    model, x, y = tiny(name)
+    # Plain SGD, so one training step below applies exactly the gradient.
+    model.compile(
+        optimizer=keras.optimizers.SGD(1.0), loss=model.loss,
+        run_eagerly=keras.backend.backend() == "tensorflow",
+    )
+    flow = gradient_flow(model, x, y)
+    assert flow.names == recurrent_names(model)
+    # The loss is the compiled loss in inference mode, padding excluded.
+    loss = model.test_on_batch(x, y, return_dict=True)["loss"]
+    np.testing.assert_allclose(flow.loss, loss, rtol=1e-5)
+    for g in flow.layers:
+        batch, time, _ = g.state_gradients.shape
+        assert (batch, time) == g.mask.shape == (2, 5)
+        assert g.hidden_state_norms.shape == (5,)
+        # Padded steps are skipped by the layer: no gradient reaches them.
+        assert np.all(g.state_gradients[~g.mask] == 0)
+        real = g.mask.any(axis=0)
+        assert np.all(np.isfinite(g.hidden_state_norms[real]))
+        assert np.all(g.hidden_state_norms[real] > 0)
+        assert g.go_backwards == g.layer.endswith("/backward")
+        if g.go_backwards:
+            assert g.steps[0] > g.steps[-1]
+
+    # Kernel gradients equal the ones one plain SGD step applies.
+    before = [numpy(v).copy() for v in model.trainable_variables]
+    model.train_on_batch(x, y)
+    step = {
+        id(v): old - numpy(v) for v, old in zip(model.trainable_variables, before)
+    }
+    global_norm = np.sqrt(sum(np.sum(s.astype("float64") ** 2) for s in step.values()))
+    np.testing.assert_allclose(flow.global_norm, global_norm, rtol=1e-3)
+    cells = cells_by_name(model)
+    for g in flow.layers:
+        for attr, value in (("kernel", g.kernel_norm),
+                            ("recurrent_kernel", g.recurrent_kernel_norm)):
+            expected = np.linalg.norm(step[id(getattr(cells[g.layer], attr))])
+            np.testing.assert_allclose(value, expected, rtol=1e-3, atol=1e-9)
+
+
+def linear_rnn(go_backwards, w=0.7, u=0.9):
+    """x -> SimpleRNN(1 unit, linear, no bias) -> final h; MSE loss."""
+    inputs = keras.Input((None, 1))
+    layer = keras.layers.SimpleRNN(
+        1, activation=None, use_bias=False, go_backwards=go_backwards, name="rnn"
+    )
+    model = keras.Model(inputs, layer(inputs))
+    layer.set_weights([np.array([[w]]), np.array([[u]])])
+    model.compile(loss="mse")
+    return model
+
+
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_linear_rnn_closed_form_and_finite_differences(go_backwards):
+    # h_t = w x_t + u h_(t-1), loss = mean_b (h_last - y)^2, so
+    # d loss / d h_t = 2 (h_last - y) / batch * u^(steps after t).
+    w, u, time = 0.7, 0.9, 6
+    model = linear_rnn(go_backwards, w, u)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, time, 1)).astype("float32")
+    y = rng.normal(size=(2, 1)).astype("float32")
+    flow = gradient_flow(model, x, y)
+    g = flow["rnn"]
+
+    h_last = numpy(model(x))[:, 0]
+    after = np.arange(time)[::-1] if not go_backwards else np.arange(time)
+    expected = 2 * (h_last - y[:, 0])[:, None] / 2 * u ** after[None, :]
+    np.testing.assert_allclose(g.state_gradients[..., 0], expected, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(g.hidden_state_norms, np.abs(expected).mean(0), rtol=1e-5)
+    assert g.first_to_last_ratio == pytest.approx(u ** (time - 1), rel=1e-4)
+
+    # Finite differences of the real model: x_t += eps / w moves h_t by eps
+    # and nothing else at step t.
+    eps = 1e-2
+    for t in (0, 3, time - 1):
+        plus, minus = x.copy(), x.copy()
+        plus[0, t] += eps / w
+        minus[0, t] -= eps / w
+        fd = (model.test_on_batch(plus, y) - model.test_on_batch(minus, y)) / (2 * eps)
+        np.testing.assert_allclose(g.state_gradients[0, t, 0], fd, rtol=1e-3)
+
+
+def test_tanh_rnn_finite_differences():
+    # A tanh SimpleRNN whose input kernel is square and invertible: any
+    # change of h_t is reachable through x_t alone, so finite differences of
+    # the real model give the total derivative d loss / d h_t.
+    time, units = 5, 3
+    inputs = keras.Input((time, units))
+    layer = keras.layers.SimpleRNN(units, name="rnn")
+    outputs = keras.layers.Dense(2)(layer(inputs))
+    model = keras.Model(inputs, outputs)
+    model.compile(loss="mse")
+    rng = np.random.default_rng(1)
+    kernel = np.eye(units) + 0.3 * rng.normal(size=(units, units))
+    recurrent = 0.8 * rng.normal(size=(units, units))
+    bias = 0.1 * rng.normal(size=units)
+    layer.set_weights([kernel, recurrent, bias])
+    kernel, recurrent, bias = (w.astype("float64") for w in layer.get_weights())
+    x = rng.normal(size=(1, time, units)).astype("float32")
+    y = rng.normal(size=(1, 2)).astype("float32")
+    g = gradient_flow(model, x, y)["rnn"]
+
+    h, states = np.zeros(units), []
+    for t in range(time):
+        h = np.tanh(x[0, t] @ kernel + h @ recurrent + bias)
+        states.append(h)
+
+    eps = 3e-3
+    for t in range(time):
+        pre = np.arctanh(states[t])
+        for k in range(units):
+            losses = []
+            for sign in (1, -1):
+                target = states[t].copy()
+                target[k] += sign * eps
+                moved = x.astype("float64")
+                moved[0, t] += np.linalg.solve(kernel.T, np.arctanh(target) - pre)
+                out = numpy(model(moved.astype("float32"))).astype("float64")
+                losses.append(np.mean((out - y) ** 2))
+            fd = (losses[0] - losses[1]) / (2 * eps)
+            np.testing.assert_allclose(g.state_gradients[0, t, k], fd, rtol=2e-3, atol=1e-4)
+
+
+def test_padded_steps_average_over_real_sequences_only():
+    model = rnn_zoo.build("text_classifier", vocabulary_size=10, num_classes=3,
+                          embedding_dim=4, units=4, cell="gru")
+    x = np.array([[3, 4, 5, 0], [6, 7, 0, 0]])
+    g = gradient_flow(model, x, np.array([0, 2])).layers[0]
+    np.testing.assert_array_equal(g.mask, x > 0)
+    norms = np.linalg.norm(g.state_gradients, axis=-1)
+    np.testing.assert_allclose(g.hidden_state_norms[:2], norms[:, :2].mean(0))
+    np.testing.assert_allclose(g.hidden_state_norms[2], norms[0, 2])
+    assert np.isnan(g.hidden_state_norms[3])  # no sequence is that long
+    np.testing.assert_array_equal(g.steps, [0, 1, 2])
+
+
+def test_compiled_matches_eager():
+    model = rnn_zoo.build("sequence_tagger", vocabulary_size=10, num_tags=3,
+                          embedding_dim=4, units=4, cell="gru", bidirectional=True)
+    x = np.array([[3, 4, 5, 6, 0], [6, 7, 1, 0, 0]])
+    y = np.array([[0, 1, 2, 1, 0], [2, 2, 0, 0, 0]])
+    eager = gradient_flow(model, x, y, run_eagerly=True)
+    compiled = gradient_flow(model, x, y, run_eagerly=False)
+    assert eager.loss == pytest.approx(compiled.loss, rel=1e-6)
+    for a, b in zip(eager.layers, compiled.layers):
+        np.testing.assert_allclose(a.state_gradients, b.state_gradients, rtol=1e-5, atol=1e-9)
+        assert a.recurrent_kernel_norm == pytest.approx(b.recurrent_kernel_norm, rel=1e-5)
+
+
+def test_gradient_flow_table_and_lookup():
+    model, x, y = tiny("text_classifier")
+    flow = gradient_flow(model, x, y)
+    text = str(flow)
+    assert all(name in text for name in flow.names)
+    with pytest.raises(KeyError, match="Did you mean 'encoder_lstm_0/forward'"):
+        flow["encoder_lstm_0/froward"]
+
+
+# Bad input.
+
+
+def test_model_without_recurrent_layer_is_refused():
+    inputs = keras.Input((5, 3))
+    model = keras.Model(inputs, keras.layers.Dense(2)(keras.layers.Flatten()(inputs)))
+    model.compile(loss="mse")
+    with pytest.raises(ValueError, match="at least one recurrent layer.*has none"):
+        gradient_flow(model, np.zeros((2, 5, 3)), np.zeros((2, 2)))
+
+
+def test_uncompiled_model_and_non_model_are_refused():
+    model = rnn_zoo.build("text_classifier", vocabulary_size=10, num_classes=3,
+                          units=4, compile=False)
+    with pytest.raises(ValueError, match="compiled loss.*Compile it with a loss"):
+        gradient_flow(model, np.ones((2, 3), "int32"), np.zeros(2))
+    with pytest.raises(TypeError, match="takes a `keras.Model`"):
+        gradient_flow("text_classifier", np.ones((2, 3)), np.zeros(2))
+    model.compile(loss="sparse_categorical_crossentropy")
+    with pytest.raises(TypeError, match="`run_eagerly` must be a bool"):
+        gradient_flow(model, np.ones((2, 3), "int32"), np.zeros(2), run_eagerly="yes")
+
+
+def test_batch_that_does_not_fit_the_model_is_refused():
+    model = rnn_zoo.build("sequence_classifier", input_dim=3, num_classes=3, units=4)
+    x, y = np.zeros((2, 5, 3), "float32"), np.zeros(2, "int32")
+    with pytest.raises(ValueError, match=r"expected shape \('batch', 'any', 3\).*"
+                                         r"Received: x.shape=\(2, 5, 4\)"):
+        gradient_flow(model, np.zeros((2, 5, 4)), y)
+    with pytest.raises(ValueError, match=r"Received: x.shape=\(2, 5\)"):
+        gradient_flow(model, np.zeros((2, 5)), y)
+    with pytest.raises(ValueError, match=r"takes 1 input\(s\).*holds 2 array\(s\)"):
+        gradient_flow(model, [x, x], y)
+    with pytest.raises(ValueError, match=r"same number of sequences.*Received: y.shape=\(3,\)"):
+        gradient_flow(model, x, np.zeros(3))
+    with pytest.raises(ValueError, match="holds no sequences"):
+        gradient_flow(model, np.zeros((0, 5, 3)), np.zeros(0))
+    with pytest.raises(ValueError, match=r"no array for the model input\(s\)"):
+        gradient_flow(model, {"other": x}, y)
+
+
+def test_unsupported_backend_is_refused(monkeypatch):
+    model, x, y = tiny("text_classifier")
+    monkeypatch.setattr(keras.backend, "backend", lambda: "torch")
+    with pytest.raises(NotImplementedError, match="supports the \\['jax', 'tensorflow'\\]"):
+        gradient_flow(model, x, y)
+
+
+class WideOutputCell(keras.layers.Layer):
+    """A cell whose output is not its state: refused."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.state_size = 2
+        self.output_size = 3
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], 3))
+
+    def call(self, inputs, states):
+        output = keras.ops.matmul(inputs, self.kernel)
+        return output, [states[0] + output[:, :2]]
+
+
+def test_cell_whose_output_is_not_its_state_is_refused():
+    inputs = keras.Input((4, 2))
+    outputs = keras.layers.RNN(WideOutputCell(), name="odd")(inputs)
+    model = keras.Model(inputs, outputs)
+    model.compile(loss="mse")
+    with pytest.raises(ValueError, match="output is their first state.*'odd'"):
+        gradient_flow(model, np.ones((2, 4, 2)), np.ones((2, 3)), run_eagerly=True)
+
+
+# Exploding gradients.
+
+
+def linear_rnn_model(scale, time=10):
+    inputs = keras.Input((time, 1))
+    layer = keras.layers.SimpleRNN(1, activation=None, use_bias=False, name="rnn")
+    model = keras.Model(inputs, layer(inputs))
+    layer.set_weights([np.array([[1.0]]), np.array([[scale]])])
+    model.compile(optimizer=keras.optimizers.Adam(global_clipnorm=1.0), loss="mse")
+    return model
+
+
+def test_exploding_gradient_report():
+    rng = np.random.default_rng(0)
+    batches = [(rng.normal(size=(4, 10, 1)), rng.normal(size=(4, 1))) for _ in range(4)]
+    healthy = exploding_gradient_report(linear_rnn_model(0.5), batches)
+    assert not healthy.exploding and not healthy.findings
+    assert healthy.growth["rnn"] == pytest.approx(0.5 ** 9, rel=1e-3)
+
+    model = linear_rnn_model(1.5)
+    report = exploding_gradient_report(model, batches, percentile=75)
+    assert report.exploding
+    assert report.growth["rnn"] == pytest.approx(1.5 ** 9, rel=1e-3)
+    assert any("rnn: ||d loss / d h_t|| grows x38.4" in f for f in report.findings)
+    norms = [gradient_flow(model, *b).global_norm for b in batches]
+    np.testing.assert_allclose(report.global_norms, norms, rtol=1e-5)
+    # Rounded to two significant digits.
+    assert report.suggested_global_clipnorm == float(f"{np.percentile(norms, 75):.2g}")
+    assert report.current_global_clipnorm == 1.0
+    assert report.clipped_fraction == np.mean(np.array(norms) > 1.0)
+    assert "suggested global_clipnorm" in str(report)
+
+    # One batch a hundred times larger: a spike of the global norm.
+    spiky = batches[:3] + [(100 * batches[3][0], batches[3][1])]
+    report = exploding_gradient_report(linear_rnn_model(0.5), spiky)
+    assert any("global gradient norm spikes" in f for f in report.findings)
+    assert any("recurrent kernel gradient norm spikes" in f for f in report.findings)
+
+
+def test_exploding_gradient_report_bad_input():
+    model = linear_rnn_model(0.5)
+    batch = (np.zeros((2, 10, 1)), np.zeros((2, 1)))
+    with pytest.raises(ValueError, match="at least one batch"):
+        exploding_gradient_report(model, [])
+    with pytest.raises(ValueError, match=r"`\(x, y\)` or `\(x, y, sample_weight\)` tuple. "
+                                         "Received: batch 1 of type ndarray"):
+        exploding_gradient_report(model, [batch, batch[0]])
+    with pytest.raises(ValueError, match=r"`percentile` must be in \(0.0, 100.0\]"):
+        exploding_gradient_report(model, [batch], percentile=0)
+    with pytest.raises(ValueError, match=r"`growth_threshold` must be in \(1.0, inf\]"):
+        exploding_gradient_report(model, [batch], growth_threshold=1)
+
+
+# Plots.
+
+
+def test_plot_gradient_flow(tmp_path):
+    from matplotlib.figure import Figure
+
+    model, x, y = tiny("text_classifier")
+    flow = gradient_flow(model, x, y)
+    path = plot_gradient_flow({"a": flow, "b": flow}, tmp_path / "sub" / "flow.png",
+                              title="t")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    ax = Figure().add_subplot()
+    draw_gradient_flow(ax, {"a": flow, "b": flow}, layers=[0, "encoder_lstm_1/backward"],
+                       relative=True)
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == [
+        "a: encoder_lstm_0/forward", "a: encoder_lstm_1/backward",
+        "b: encoder_lstm_0/forward", "b: encoder_lstm_1/backward",
+    ]
+    # Relative lines are 1 at each layer's last processed step.
+    assert lines[0].get_ydata()[-1] == pytest.approx(1.0)
+    assert lines[1].get_ydata()[0] == pytest.approx(1.0)
+    assert ax.get_yscale() == "log"
+
+    with pytest.raises(TypeError, match="must be a `GradientFlow`"):
+        plot_gradient_flow([flow], tmp_path / "x.png")
+    with pytest.raises(ValueError, match="index 9 is out of range"):
+        draw_gradient_flow(ax, flow, layers=[9])
+
+
+def test_first_token_task():
+    x, y = first_token_task(num_samples=50, sequence_length=30, num_classes=3,
+                            num_distractors=4, seed=2)
+    assert x.shape == (50, 30) and x.dtype == np.int32
+    np.testing.assert_array_equal(x[:, 0], y + 1)
+    assert x[:, 1:].min() >= 4 and x.max() <= 7
+    assert set(np.unique(y)) == {0, 1, 2}
+    same, _ = first_token_task(num_samples=50, sequence_length=30, num_classes=3,
+                               num_distractors=0)
+    assert same.min() >= 1 and same.max() <= 3
+    with pytest.raises(ValueError, match="`sequence_length` must be >= 2"):
+        first_token_task(num_samples=5, sequence_length=1)
