@@ -4,7 +4,7 @@
 `list_models()` for the names and `model_info(name)` for the arguments.
 """
 
-from rnn_zoo import cells, decoding, layers, tasks, tbptt, topologies
+from rnn_zoo import callbacks, cells, decoding, layers, plotting, tasks, tbptt, topologies
 from rnn_zoo.registry import (
     ModelSpec,
     build,
@@ -18,11 +18,13 @@ __version__ = "0.1.0"
 __all__ = [
     "ModelSpec",
     "build",
+    "callbacks",
     "cells",
     "decoding",
     "layers",
     "list_models",
     "model_info",
+    "plotting",
     "register_model",
     "tasks",
     "tbptt",
