@@ -4,7 +4,17 @@
 `list_models()` for the names and `model_info(name)` for the arguments.
 """
 
-from rnn_zoo import cells, decoding, diagnostics, layers, tasks, tbptt, topologies
+from rnn_zoo import (
+    callbacks,
+    cells,
+    decoding,
+    diagnostics,
+    layers,
+    plotting,
+    tasks,
+    tbptt,
+    topologies,
+)
 from rnn_zoo.fast_path import fast_path_report, format_fast_path_report
 from rnn_zoo.registry import (
     ModelSpec,
@@ -28,6 +38,7 @@ def __getattr__(name):
 __all__ = [
     "ModelSpec",
     "build",
+    "callbacks",
     "cells",
     "decoding",
     "diagnostics",
@@ -36,6 +47,7 @@ __all__ = [
     "layers",
     "list_models",
     "model_info",
+    "plotting",
     "register_model",
     "tasks",
     "tbptt",
