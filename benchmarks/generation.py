@@ -20,10 +20,10 @@ Methods, all sampling from softmax(logits) one token at a time:
   longer the text.
 - `torch_lstmcell`: `nn.Embedding -> nn.LSTMCell -> nn.Linear ->
   torch.multinomial` in a Python loop with carried `(h, c)`, under
-  `torch.inference_mode()`, with PyTorch's default threads (all cores) and
-  with one thread (`torch_lstmcell_1thread`: batch 1 is too small to split,
-  and on a busy machine extra threads only wait). Skipped if torch is
-  missing: `pip install ".[benchmark]"`.
+  `torch.inference_mode()`, PyTorch's default threads (one per core).
+  Skipped if torch is missing: `pip install ".[benchmark]"`. (The thread
+  count is not varied within a run: switching OpenMP back from 1 to 2
+  threads made this loop 20x slower for the rest of the process.)
 
 Timings are interleaved (each repeat runs every method once, in turn), so a
 load change on a shared machine hits all methods alike; medians and ranges
@@ -56,6 +56,9 @@ import rnn_zoo  # noqa: E402
 from rnn_zoo import decoding  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent
+# Methods 100-1000x slower than the others: timed in the first
+# `--slow-repeats` repeats only (still interleaved with the rest).
+SLOW = ("rnn_zoo_eager", "rerun_prefix")
 
 
 def parse_args(argv):
@@ -69,6 +72,8 @@ def parse_args(argv):
     parser.add_argument("--eager-tokens", type=int, default=100,
                         help="tokens per run for the slow eager method")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--slow-repeats", type=int, default=2,
+                        help="repeats of the slow methods (eager, re-run prefix)")
     parser.add_argument("--out", type=pathlib.Path, default=ROOT / "results")
     parser.add_argument("--smoke", action="store_true",
                         help="tiny sizes and one repeat: checks the script runs")
@@ -79,6 +84,7 @@ def parse_args(argv):
         args.tokens, args.lengths, args.units, args.embedding_dim = 12, [12], 8, 4
         args.eager_tokens = 4
         args.repeats = 1
+    args.slow_repeats = min(args.slow_repeats, args.repeats)
     return args
 
 
@@ -252,21 +258,8 @@ def run(args):
     if args.smoke:
         del methods["rnn_zoo_greedy"]
     if torch_model:
-        threads = torch.get_num_threads()
-
-        def one_thread(fn):
-            def run(r):
-                torch.set_num_threads(1)
-                try:
-                    return fn(r)
-                finally:
-                    torch.set_num_threads(threads)
-            return run
-
         methods["torch_lstmcell"] = lambda r: torch_model.generate(prompt, n, seed=r)
         methods["torch_lstmcell_greedy"] = lambda r: torch_model.generate(prompt, n, greedy=True)
-        methods["torch_lstmcell_1thread"] = one_thread(
-            lambda r: torch_model.generate(prompt, n, seed=r))
 
     checks = {}
     if torch_model:
@@ -280,6 +273,8 @@ def run(args):
     times = {name: [] for name in methods}
     for r in range(args.repeats):
         for name, fn in methods.items():
+            if name in SLOW and r >= args.slow_repeats:
+                continue
             times[name].append(timed(lambda: fn(r + 1)))
     generation = {}
     for name, ts in times.items():
@@ -319,7 +314,9 @@ def run(args):
     return {
         "config": {"tokens": n, "units": args.units, "embedding_dim": args.embedding_dim,
                    "vocabulary_size": args.vocabulary_size, "batch": 1,
-                   "repeats": args.repeats, "lengths": args.lengths, "smoke": args.smoke},
+                   "repeats": args.repeats, "slow_repeats": args.slow_repeats,
+                   "eager_tokens": args.eager_tokens, "lengths": args.lengths,
+                   "smoke": args.smoke},
         "command": " ".join(["python", "benchmarks/generation.py"] + sys.argv[1:]),
         "machine": info,
         "versions": versions(),
@@ -336,7 +333,8 @@ def markdown(result):
         f"Generating {c['tokens']} tokens, 1-layer LSTM {c['units']}, embedding "
         f"{c['embedding_dim']}, vocabulary {c['vocabulary_size']}, batch 1; backend "
         f"`{result['versions']['backend']}`; median of {c['repeats']} interleaved "
-        "repeats (range in brackets).",
+        f"repeats ({c['slow_repeats']} for the slow `rnn_zoo_eager` and "
+        "`rerun_prefix`), range over the repeats.",
         "",
         "| method | tokens/s | range | tokens | time (s) | vs PyTorch loop |",
         "|---|---:|---|---:|---:|---:|",
