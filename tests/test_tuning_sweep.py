@@ -51,17 +51,9 @@ def read_csv(path):
         return list(csv.DictReader(f))
 
 
-@pytest.mark.parametrize("tuner", ["random", "bayesian", "hyperband"])
-def test_tiny_sweep_per_tuner(tuner, tmp_path):
-    options = {"max_trials": 2} if tuner != "hyperband" else {"factor": 2}
-    result = tuning.tune(
-        "text_classifier", data(), data(8, 1), tuner=tuner, seed=1,
-        epochs=1 if tuner != "hyperband" else 2,
-        directory=str(tmp_path), fixed=FIXED, space=TINY, verbose=0, **options,
-    )
+def check_sweep(result, num_trials):
     rows = read_csv(result.files["csv"])
-    expected = 2 if tuner != "hyperband" else len(result.tuner.oracle.trials)
-    assert len(rows) == len(result.trials) == expected >= 2
+    assert len(rows) == len(result.trials) == num_trials >= 2
     assert all(r["status"] == "COMPLETED" for r in rows)
     assert {"trial", "units", "num_layers", "cell", "batch_size", "val_loss",
             "best_epoch", "epochs", "seconds", "worker"} <= set(rows[0])
@@ -87,6 +79,20 @@ def test_tiny_sweep_per_tuner(tuner, tmp_path):
     assert f"| {result.trial_id} | COMPLETED |" in table
 
 
+# The random search runs in the `sweep` fixture below.
+@pytest.mark.parametrize("tuner", ["bayesian", "hyperband"])
+def test_tiny_sweep_per_tuner(tuner, tmp_path):
+    options = {"max_trials": 2} if tuner != "hyperband" else {"factor": 2}
+    result = tuning.tune(
+        "text_classifier", data(), data(8, 1), tuner=tuner, seed=1,
+        epochs=1 if tuner != "hyperband" else 2,
+        directory=str(tmp_path), fixed=FIXED, space=TINY, verbose=0, **options,
+    )
+    check_sweep(result, 2 if tuner != "hyperband" else len(result.tuner.oracle.trials))
+    if tuner == "hyperband":
+        assert {r["epochs"] for r in result.trials} == {1, 2}  # its rounds
+
+
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory):
     """One sweep through the `--tune` helpers, retraining the best model."""
@@ -96,14 +102,15 @@ def sweep(tmp_path_factory):
     directory = str(tmp_path_factory.mktemp("sweeps"))
     args = parser.parse_args(["--tune", "--max-trials", "2", "--tune-dir", directory,
                               "--tune-project", "tc", "--tune-retrain",
-                              "--tune-space", '{"batch_size": [8]}'])
+                              "--tune-space", '{"batch_size": [8]}', "--epochs", "1"])
     # A NumPy count, as `len(vocabulary)` of an array gives: still JSON.
     fixed = {"vocabulary_size": np.int64(10), "num_classes": 3}
     return tuning.run_from_args(args, "text_classifier", data(), data(8, 1),
                                 fixed=fixed, space=TINY, seed=0, verbose=0)
 
 
-def test_run_from_args_and_retrain_best(sweep):
+def test_random_sweep_through_run_from_args_and_retrain_best(sweep):
+    check_sweep(sweep, 2)
     assert sweep.project_dir.endswith(os.path.join("", "tc"))
     assert sweep.batch_size == 8  # --tune-space laid over the script's space
     run_dir = os.path.join(sweep.project_dir, "best_run")
@@ -111,10 +118,10 @@ def test_run_from_args_and_retrain_best(sweep):
         config = json.load(f)
     assert config["name"] == "text_classifier"
     assert config["kwargs"] == sweep.build_kwargs
-    assert config["epochs"] == 2 and config["batch_size"] == 8
+    assert config["epochs"] == 1 and config["batch_size"] == 8
     assert set(config["final_metrics"]) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     history = read_csv(os.path.join(run_dir, "history.csv"))
-    assert [int(h["epoch"]) for h in history] == [0, 1]
+    assert [int(h["epoch"]) for h in history] == [0]
     model = keras.saving.load_model(os.path.join(run_dir, "model.keras"), safe_mode=True)
     x, _ = data(4, 2)
     assert model.predict(x, verbose=0).shape == (4, 3)

@@ -21,7 +21,9 @@ Several machines: start the chief and some workers on machine A (address
         --ip 10.0.0.1 --port 8000 -- python recipe.py --tune
 
 Every process keeps the sweep folder given to `tune`; the chief writes the
-trial table and `best.json` into its own.
+trial table and `best.json` into its own. Hyperband trains some trials on
+from an earlier trial's checkpoint: across machines, give it a folder on a
+shared disk.
 """
 
 import argparse

@@ -158,6 +158,6 @@ def hypermodel(name, *, fixed=None, space=None, batch_size=False):
     (4, 1, 'lstm')
     """
     return RNNHyperModel(
-        name, dict(fixed or {}),
+        name, spaces.plain(fixed),
         spaces.search_space(name, fixed=fixed, space=space, batch_size=batch_size),
     )

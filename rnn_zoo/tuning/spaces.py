@@ -26,6 +26,8 @@ KerasTuner choices cannot hold `None`; the string `"none"` stands for it
 import functools
 import numbers
 
+import numpy as np
+
 from keras_tuner.engine import hyperparameters as hp_module
 
 from rnn_zoo import cells, registry
@@ -70,6 +72,12 @@ def decode(value):
     if isinstance(value, float):
         return float(f"{value:.12g}")
     return value
+
+
+def plain(fixed):
+    """`fixed` with NumPy scalars made Python numbers (`len(vocabulary)` of
+    an array is a NumPy int, which Keras layers and JSON refuse)."""
+    return {k: v.item() if isinstance(v, np.generic) else v for k, v in (fixed or {}).items()}
 
 
 def _is_int(value):
@@ -440,7 +448,7 @@ def search_space(name, *, fixed=None, space=None, batch_size=False):
     >>> space["units"].values, "dropout" in space, space["cell"].default
     ([16, 32], False, 'lstm')
     """
-    fixed = dict(fixed or {})
+    fixed = plain(fixed)
     if not isinstance(space or {}, dict):
         raise TypeError(
             f"`space` must be a dict of argument name -> change. "

@@ -253,7 +253,7 @@ def tune(
     if tuner_name != "hyperband":
         max_trials = check_int("max_trials", 10 if max_trials is None else max_trials, minimum=1)
     epochs = check_int("epochs", epochs, minimum=1)
-    fixed = dict(fixed or {})
+    fixed = spaces.plain(fixed)
     space = dict(space or {})
     data, arrays = _fit_data(train_data)
     if not arrays:
