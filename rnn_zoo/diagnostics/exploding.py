@@ -31,6 +31,8 @@ class ExplodingGradientReport:
             back to the first; far above 1 is exploding, far below vanishing).
         recurrent_kernel_norms: dict of layer name -> tuple of the recurrent
             kernel's gradient norm on each batch.
+        flows: tuple of `GradientFlow`, one per batch (for
+            `plot_gradient_flow`).
     """
 
     exploding: bool
@@ -42,6 +44,7 @@ class ExplodingGradientReport:
     clipped_fraction: object
     growth: dict
     recurrent_kernel_norms: dict
+    flows: tuple = dataclasses.field(default=(), repr=False)
 
     def __str__(self):
         norms = np.array(self.global_norms)
@@ -204,4 +207,5 @@ def exploding_gradient_report(
         clipped_fraction=clipped,
         growth=growth,
         recurrent_kernel_norms={k: tuple(v) for k, v in kernels.items()},
+        flows=tuple(flows),
     )
