@@ -1,11 +1,18 @@
 """rnn_zoo's custom layers, all registered under `package="rnn_zoo"`."""
 
 from rnn_zoo.layers.attention import BahdanauAttention, LuongAttention
+from rnn_zoo.layers.character_encoder import CharacterEncoder
+from rnn_zoo.layers.crf import CRF, CRFAccuracy, CRFLoss, crf_decode
 from rnn_zoo.layers.pooling import AttentionPooling1D, MaskedGlobalMaxPooling1D
 
 __all__ = [
     "AttentionPooling1D",
     "BahdanauAttention",
+    "CharacterEncoder",
+    "CRF",
+    "CRFAccuracy",
+    "CRFLoss",
+    "crf_decode",
     "LuongAttention",
     "MaskedGlobalMaxPooling1D",
 ]
