@@ -3,11 +3,13 @@
 from rnn_zoo.layers.attention import BahdanauAttention, LuongAttention
 from rnn_zoo.layers.character_encoder import CharacterEncoder
 from rnn_zoo.layers.crf import CRF, CRFAccuracy, CRFLoss, crf_decode
+from rnn_zoo.layers.pointer import BilinearPointer
 from rnn_zoo.layers.pooling import AttentionPooling1D, MaskedGlobalMaxPooling1D
 
 __all__ = [
     "AttentionPooling1D",
     "BahdanauAttention",
+    "BilinearPointer",
     "CharacterEncoder",
     "CRF",
     "CRFAccuracy",

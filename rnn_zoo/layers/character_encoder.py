@@ -1,6 +1,7 @@
 """Word vectors read from characters (Lample et al. 2016)."""
 
 import keras
+import numpy as np  # noqa: F401  (used in the docstring example)
 from keras import ops
 
 from rnn_zoo import cells

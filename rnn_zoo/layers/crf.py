@@ -8,7 +8,7 @@ output (for example `model.predict(x)`).
 """
 
 import keras
-import numpy as np
+import numpy as np  # noqa: F401  (used in the docstring examples)
 from keras import ops
 
 from rnn_zoo._validation import check_bool, check_int
