@@ -23,6 +23,7 @@ from rnn_zoo.registry import (
     model_info,
     register_model,
 )
+from rnn_zoo.tasks.question_answerer import best_span
 
 __version__ = "0.1.0"
 
@@ -37,6 +38,7 @@ def __getattr__(name):
 
 __all__ = [
     "ModelSpec",
+    "best_span",
     "build",
     "callbacks",
     "cells",
