@@ -37,7 +37,9 @@ def probe_values(hp):
 def test_every_model_has_a_space_of_builder_arguments(name):
     spec = rnn_zoo.model_info(name)
     space = search_space(name, fixed=required(name), batch_size=True)
-    assert "batch_size" in space
+    # The training batch is searched unless the builder has its own
+    # `batch_size` (a stateful language model's fixed batch).
+    assert ("batch_size" in space) != ("batch_size" in spec.arguments)
     # The shared numeric arguments are always searched (a per-layer list of
     # widths as the default is not).
     for key in ("units", "num_layers", "learning_rate"):
@@ -48,6 +50,7 @@ def test_every_model_has_a_space_of_builder_arguments(name):
         assert key in spec.arguments or key == "batch_size"
         if key in spec.arguments:
             # The space's defaults are the builder's defaults.
+            assert key != "batch_size"
             assert spaces.decode(hp.default) == spec.arguments[key], key
 
 
