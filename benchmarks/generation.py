@@ -232,6 +232,7 @@ def machine():
 
 
 def run(args):
+    info = machine()
     keras.utils.set_random_seed(0)
     model = rnn_zoo.build(
         "language_model", vocabulary_size=args.vocabulary_size,
@@ -309,7 +310,6 @@ def run(args):
             lengths[L][name] = {"median_us": 1e6 * statistics.median(per),
                                 "min_us": 1e6 * min(per), "max_us": 1e6 * max(per)}
 
-    info = machine()
     info["load_average_end"] = os.getloadavg()
     return {
         "config": {"tokens": n, "units": args.units, "embedding_dim": args.embedding_dim,
@@ -358,8 +358,8 @@ def markdown(result):
                       f"{agree} of {c['tokens']} tokens (same weights)."]
     m = result["machine"]
     lines += ["", f"Machine: {m['cpu']}, {m['cores']} cores; load average "
-                  f"{m['load_average_start'][0]:.1f} at start, {m['load_average_end'][0]:.1f} "
-                  f"at end. Versions: " + ", ".join(f"{k} {v}" for k, v in result["versions"].items())]
+                  f"(1 min) {m['load_average_start'][0]:.1f} at start, "
+                  f"{m['load_average_end'][0]:.1f} at end. Versions: " + ", ".join(f"{k} {v}" for k, v in result["versions"].items())]
     return "\n".join(lines) + "\n"
 
 
