@@ -254,6 +254,31 @@ def test_vanishing_gradient_simple_rnn_vs_lstm():
     assert ratio(first_token_model("gru")) < lstm
 
 
+def test_shared_layer_runs_and_stateful_layers():
+    # One LSTM applied to two inputs: each run gets its own entry.
+    a, b = keras.Input((4, 2)), keras.Input((3, 2))
+    shared = keras.layers.LSTM(3, name="shared")
+    merged = keras.layers.Concatenate()([shared(a), shared(b)])
+    model = keras.Model([a, b], keras.layers.Dense(2)(merged))
+    model.compile(loss="mse")
+    rng = np.random.default_rng(0)
+    x = [rng.normal(size=(2, 4, 2)), rng.normal(size=(2, 3, 2))]
+    flow = gradient_flow(model, x, np.zeros((2, 2)))
+    assert flow.names == ["shared", "shared (call 2)"]
+    assert [g.hidden_state_norms.shape for g in flow.layers] == [(4,), (3,)]
+
+    # A stateful layer keeps the states it had before the diagnostics.
+    inputs = keras.Input(batch_shape=(2, 4, 2))
+    layer = keras.layers.GRU(3, stateful=True, name="gru")
+    model = keras.Model(inputs, layer(inputs))
+    model.compile(loss="mse")
+    model.predict_on_batch(x[0])
+    before = [numpy(s).copy() for s in layer.states]
+    gradient_flow(model, x[0], np.zeros((2, 3)))
+    for old, state in zip(before, layer.states):
+        np.testing.assert_array_equal(numpy(state), old)
+
+
 # Bad input.
 
 
