@@ -268,6 +268,11 @@ class _FlowRunner:
                     recurrent_kernel_norm=kernel_norm(call.layer, "recurrent_kernel"),
                 )
             )
+        # Model layer order (the order runs happen in may differ); the runs
+        # of a shared layer stay together, in call order.
+        order = {layer_name: i for i, (layer_name, _) in enumerate(self.layers)}
+        ranks = [order[call.name.split(" (call ")[0]] for call in calls]
+        results = [r for _, r in sorted(zip(ranks, results), key=lambda pair: pair[0])]
         return GradientFlow(
             loss=float(keras.ops.convert_to_numpy(loss)),
             global_norm=global_norm,
