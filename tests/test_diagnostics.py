@@ -257,6 +257,31 @@ def test_vanishing_gradient_simple_rnn_vs_lstm():
     assert ratio(first_token_model("gru")) < lstm
 
 
+def test_shared_layer_runs_and_stateful_layers():
+    # One LSTM applied to two inputs: each run gets its own entry.
+    a, b = keras.Input((4, 2)), keras.Input((3, 2))
+    shared = keras.layers.LSTM(3, name="shared")
+    merged = keras.layers.Concatenate()([shared(a), shared(b)])
+    model = keras.Model([a, b], keras.layers.Dense(2)(merged))
+    model.compile(loss="mse")
+    rng = np.random.default_rng(0)
+    x = [rng.normal(size=(2, 4, 2)), rng.normal(size=(2, 3, 2))]
+    flow = gradient_flow(model, x, np.zeros((2, 2)))
+    assert flow.names == ["shared", "shared (call 2)"]
+    assert [g.hidden_state_norms.shape for g in flow.layers] == [(4,), (3,)]
+
+    # A stateful layer keeps the states it had before the diagnostics.
+    inputs = keras.Input(batch_shape=(2, 4, 2))
+    layer = keras.layers.GRU(3, stateful=True, name="gru")
+    model = keras.Model(inputs, layer(inputs))
+    model.compile(loss="mse")
+    model.predict_on_batch(x[0])
+    before = [numpy(s).copy() for s in layer.states]
+    gradient_flow(model, x[0], np.zeros((2, 3)))
+    for old, state in zip(before, layer.states):
+        np.testing.assert_array_equal(numpy(state), old)
+
+
 # Bad input.
 
 
@@ -360,6 +385,8 @@ def test_exploding_gradient_report():
     assert report.suggested_global_clipnorm == float(f"{np.percentile(norms, 75):.2g}")
     assert report.current_global_clipnorm == 1.0
     assert report.clipped_fraction == np.mean(np.array(norms) > 1.0)
+    clip = f"is x{np.median(norms):.3g} the optimizer's global_clipnorm 1: every update"
+    assert any(clip in f for f in report.findings)
     assert "suggested global_clipnorm" in str(report)
 
     # One batch a hundred times larger: a spike of the global norm.
@@ -441,7 +468,7 @@ def test_gradient_flow_recipe_smoke(tmp_path):
     saved = json.loads((tmp_path / "results.json").read_text())
     assert saved["results"][0]["cell"] == "gru" == report["results"][0]["cell"]
     result = saved["results"][0]
-    assert 0 <= result["test_accuracy"] <= 1
+    assert 0 <= result["test_accuracy"] <= result["best_test_accuracy"] <= 1
     assert [s["length"] for s in result["stages"]] == [12]
     assert result["at_initialisation"]["first_to_last_ratio"] > 0
     assert (tmp_path / "gradient_flow.png").read_bytes()[:4] == b"\x89PNG"

@@ -98,6 +98,8 @@ def exploding_gradient_report(
     - spikes: a batch whose global gradient norm, or a recurrent kernel's
       gradient norm, exceeds `spike_threshold` times its median over the
       batches (the "cliffs" of the loss surface that throw training off);
+    - large norms: a median global norm above `spike_threshold` times the
+      model's own `global_clipnorm`, so that every update gets clipped;
     - a `global_clipnorm` for `rnn_zoo.build(..., global_clipnorm=...)` (or
       `keras.optimizers.Adam(global_clipnorm=...)`): the `percentile`-th
       percentile of the observed global norms. Clipping the global norm
@@ -197,6 +199,12 @@ def exploding_gradient_report(
 
     current = getattr(getattr(model, "optimizer", None), "global_clipnorm", None)
     clipped = None if current is None else float(np.mean(norms > current))
+    if current is not None and median > spike_threshold * current:
+        findings.append(
+            f"the median global gradient norm {median:.3g} is x{median / current:.3g} "
+            f"the optimizer's global_clipnorm {current:g}: every update is "
+            "clipped, and the recurrence is likely in an exploding regime."
+        )
     return ExplodingGradientReport(
         exploding=bool(findings),
         findings=tuple(findings),

@@ -217,10 +217,21 @@ class _FlowRunner:
     def __call__(self, x, y, sample_weight=None):
         model = self.model
         x, y = _check_batch(model, x, y)
+        # A stateful layer would carry this batch's final states into the
+        # next call: the diagnostics leave the model as they found it.
+        kept = list(model.non_trainable_variables)
+        for _, layer in self.layers:
+            if getattr(layer, "stateful", False) and layer.states is not None:
+                kept += [v for v in layer.states if all(v is not k for k in kept)]
+        saved = [keras.ops.convert_to_numpy(v) for v in kept]
         backend_gradients = self._tensorflow if self.backend == "tensorflow" else self._jax
-        loss, weight_grads, delta_grads, masks, calls = backend_gradients(
-            x, y, sample_weight
-        )
+        try:
+            loss, weight_grads, delta_grads, masks, calls = backend_gradients(
+                x, y, sample_weight
+            )
+        finally:
+            for variable, value in zip(kept, saved):
+                variable.assign(value)
 
         grads = {}
         for variable, grad in zip(model.trainable_variables, weight_grads):
@@ -257,6 +268,11 @@ class _FlowRunner:
                     recurrent_kernel_norm=kernel_norm(call.layer, "recurrent_kernel"),
                 )
             )
+        # Model layer order (the order runs happen in may differ); the runs
+        # of a shared layer stay together, in call order.
+        order = {layer_name: i for i, (layer_name, _) in enumerate(self.layers)}
+        ranks = [order[call.name.split(" (call ")[0]] for call in calls]
+        results = [r for _, r in sorted(zip(ranks, results), key=lambda pair: pair[0])]
         return GradientFlow(
             loss=float(keras.ops.convert_to_numpy(loss)),
             global_norm=global_norm,
