@@ -31,8 +31,11 @@ def marker_data(n, rng, time=10):
     lengths = rng.integers(6, time + 1, size=n)
     y = np.zeros((n, time), "int32")
     for i, length in enumerate(lengths):
-        for p in rng.choice(np.arange(2, length, 3), size=2, replace=False):
-            x[i, p], y[i, p], y[i, p - 1] = 1, MARK, PRE
+        # Markers at random, never adjacent, so neither the position nor the
+        # words so far tell where the next one is.
+        for p in range(1, length):
+            if x[i, p - 1] != 1 and rng.random() < 0.3:
+                x[i, p], y[i, p], y[i, p - 1] = 1, MARK, PRE
     padding = np.arange(time)[None] >= lengths[:, None]
     x[padding], y[padding] = 0, 0
     return x.astype("int32"), y
