@@ -1,11 +1,13 @@
 """Task builders; importing this module registers them."""
 
+from rnn_zoo.tasks.image_captioner import image_captioner
 from rnn_zoo.tasks.language_model import language_model
 from rnn_zoo.tasks.sequence_classifier import sequence_classifier
 from rnn_zoo.tasks.sequence_tagger import sequence_tagger
 from rnn_zoo.tasks.text_classifier import text_classifier
 
 __all__ = [
+    "image_captioner",
     "language_model",
     "sequence_classifier",
     "sequence_tagger",
