@@ -32,8 +32,8 @@ _DOCS = """image_encoder: str or None. The image encoder, a `keras.applications`
             model without its top: `"mobilenet_v3_small"`,
             `"mobilenet_v3_large"`, `"efficientnet_b0"` ... `"efficientnet_b3"`,
             `"efficientnet_v2_b0"`, `"efficientnet_v2_s"`, `"convnext_tiny"`;
-            or `"small_cnn"`, two strided 3x3 convolutions trained from
-            scratch (for small images and tests). These take raw pixels in
+            or `"small_cnn"`, two strided 3x3 convolutions with layer
+            normalization, trained from scratch (for small images and tests). These take raw pixels in
             [0, 255]. `None` takes precomputed features (`feature_shape`).
             Defaults to `"mobilenet_v3_small"`.
         image_shape: tuple `(height, width, channels)` of the input images, or
@@ -164,15 +164,18 @@ def check_image_shape(image_shape, encoder, arg="image_shape"):
 def small_cnn(image_shape, name="image_encoder"):
     """Two strided 3x3 convolutions: `(H, W, C) -> (H/4, W/4, 32)`.
 
-    Pixels in [0, 255] are scaled to [-1, 1]; `silu` keeps every unit's
-    gradient alive (no dead ReLUs on tiny batches).
+    Pixels in [0, 255] are scaled to [-1, 1]. Each convolution is followed by
+    `LayerNormalization` (no batch statistics, so training and inference
+    agree from the first step, which `BatchNormalization` does not on short
+    runs) and `silu` (every unit keeps a gradient: no dead ReLUs).
     """
     image = keras.Input(image_shape, name="image")
     x = keras.layers.Rescaling(1 / 127.5, offset=-1.0, name="rescaling")(image)
-    x = keras.layers.Conv2D(16, 3, strides=2, padding="same", activation="silu",
-                            name="conv_0")(x)
-    x = keras.layers.Conv2D(32, 3, strides=2, padding="same", activation="silu",
-                            name="conv_1")(x)
+    for i, filters in enumerate((16, 32)):
+        x = keras.layers.Conv2D(filters, 3, strides=2, padding="same", use_bias=False,
+                                name=f"conv_{i}")(x)
+        x = keras.layers.LayerNormalization(name=f"conv_{i}_normalization")(x)
+        x = keras.layers.Activation("silu", name=f"conv_{i}_activation")(x)
     return keras.Model(image, x, name=name)
 
 

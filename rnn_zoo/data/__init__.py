@@ -1,0 +1,1 @@
+"""Reusable data pieces: generated tasks (`rnn_zoo.data.synthetic`), pipelines."""
