@@ -119,6 +119,7 @@ class CaptionerStep(StepModel):
                 f"Received: start_id={start_id}"
             )
         images = np.asarray(keras.ops.convert_to_numpy(inputs), dtype="float32")
+        received = images.shape
         expected = self.image_shape
         what = "images" if self.encoder is not None else "image features"
         if images.ndim == len(expected):
@@ -127,7 +128,7 @@ class CaptionerStep(StepModel):
             raise ValueError(
                 f"This captioner takes {what} of shape (batch, "
                 f"{', '.join(str(d) for d in expected)}) (or one without the "
-                f"batch axis). Received: inputs of shape {images.shape}"
+                f"batch axis). Received: inputs of shape {received}"
             )
         if any(e is not None and e != d for e, d in zip(expected, images.shape[1:])):
             channels = (
@@ -138,7 +139,7 @@ class CaptionerStep(StepModel):
             raise ValueError(
                 f"This captioner takes {what} of shape (batch, "
                 f"{', '.join(str(d) for d in expected)}){channels}. "
-                f"Received: inputs of shape {images.shape}"
+                f"Received: inputs of shape {received}"
             )
         return images, np.full((len(images),), start_id, "int32")
 
