@@ -5,6 +5,7 @@ from rnn_zoo.tasks.language_model import language_model
 from rnn_zoo.tasks.sequence_classifier import sequence_classifier
 from rnn_zoo.tasks.sequence_tagger import sequence_tagger
 from rnn_zoo.tasks.text_classifier import text_classifier
+from rnn_zoo.tasks.visual_question_answerer import visual_question_answerer
 
 __all__ = [
     "image_captioner",
@@ -12,4 +13,5 @@ __all__ = [
     "sequence_classifier",
     "sequence_tagger",
     "text_classifier",
+    "visual_question_answerer",
 ]
