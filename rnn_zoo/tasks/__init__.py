@@ -4,6 +4,7 @@ from rnn_zoo.tasks.image_captioner import image_captioner
 from rnn_zoo.tasks.language_model import language_model
 from rnn_zoo.tasks.sequence_classifier import sequence_classifier
 from rnn_zoo.tasks.sequence_tagger import sequence_tagger
+from rnn_zoo.tasks.speech_recognizer import speech_recognizer
 from rnn_zoo.tasks.text_classifier import text_classifier
 from rnn_zoo.tasks.visual_question_answerer import visual_question_answerer
 
@@ -12,6 +13,7 @@ __all__ = [
     "language_model",
     "sequence_classifier",
     "sequence_tagger",
+    "speech_recognizer",
     "text_classifier",
     "visual_question_answerer",
 ]
