@@ -6,6 +6,7 @@ from rnn_zoo.tasks.sequence_classifier import sequence_classifier
 from rnn_zoo.tasks.sequence_tagger import sequence_tagger
 from rnn_zoo.tasks.speech_recognizer import speech_recognizer
 from rnn_zoo.tasks.text_classifier import text_classifier
+from rnn_zoo.tasks.video_classifier import video_classifier
 from rnn_zoo.tasks.visual_question_answerer import visual_question_answerer
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "sequence_tagger",
     "speech_recognizer",
     "text_classifier",
+    "video_classifier",
     "visual_question_answerer",
 ]
