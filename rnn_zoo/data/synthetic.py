@@ -2,7 +2,7 @@
 
 Small, fast, offline data for tests, examples and smoke runs of the
 perception models: coloured squares to caption or ask about, tone sequences
-to transcribe, clips of a moving square to classify by direction. Every
+to transcribe, clips of a drifting plaid to classify by direction. Every
 generator takes a `seed` and returns NumPy arrays (and Python strings for
 text), so the same call gives the same data.
 
@@ -162,23 +162,27 @@ def tone_sequences(
     return waveforms, labels
 
 
-def moving_squares(
+def drifting_plaids(
     num_samples, *, num_frames=8, frame_size=8, per_frame=False, min_frames=None,
     seed=0,
 ):
-    """Clips of a bright square moving one pixel per frame, labelled by direction.
+    """Clips of a drifting plaid, labelled by the direction it moves.
 
-    The square wraps around the frame edges; the background is dim noise, so
-    no real frame is all zeros. Clips shorter than `num_frames` are padded
-    with all-zero frames (the padding `video_classifier` masks with
-    `mask_value=0`).
+    The plaid is the sum of a horizontal and a vertical sine grating with a
+    period of `frame_size` pixels; each frame moves it a quarter period
+    right, left, down or up (the drifting gratings of motion-perception
+    experiments: every pixel changes, so the direction is visible
+    everywhere, and a quarter period is unambiguous). Values are about
+    [0, 255] with a little noise, so no real frame is all zeros; clips shorter
+    than `num_frames` are padded with all-zero frames (the padding
+    `video_classifier` masks with `mask_value=0`).
 
     Args:
         num_samples: int. Number of clips.
         num_frames: int >= 2. Frames per clip (the padded length).
             Defaults to 8.
         frame_size: int >= 4. Height and width. Defaults to 8.
-        per_frame: bool. `False`: one direction per clip, label
+        per_frame: bool. `False`: one direction per clip, labels
             `(num_samples,)`. `True`: the direction changes once, at a random
             frame; labels `(num_samples, num_frames)` give the direction of
             the move into each frame (frame 0: of the first move), 0 on
@@ -189,8 +193,8 @@ def moving_squares(
 
     Returns:
         `(clips, labels)`: float32 clips `(num_samples, num_frames,
-        frame_size, frame_size, 1)` in [0, 255] and int32 labels, indices
-        into `DIRECTIONS` (`"right"`, `"left"`, `"down"`, `"up"`).
+        frame_size, frame_size, 1)` and int32 labels, indices into
+        `DIRECTIONS` (`"right"`, `"left"`, `"down"`, `"up"`).
     """
     _check_count(num_samples)
     min_frames = num_frames if min_frames is None else min_frames
@@ -199,28 +203,29 @@ def moving_squares(
             "Clips need 2 <= min_frames <= num_frames (a direction needs two "
             f"frames). Received: min_frames={min_frames}, num_frames={num_frames}"
         )
+    if frame_size < 4:
+        raise ValueError(f"`frame_size` must be >= 4. Received: frame_size={frame_size}")
     rng = np.random.default_rng(seed)
+    rows, cols = np.meshgrid(np.arange(frame_size), np.arange(frame_size), indexing="ij")
     clips = np.zeros((num_samples, num_frames, frame_size, frame_size, 1), "float32")
     labels = np.zeros((num_samples, num_frames) if per_frame else (num_samples,), "int32")
     for i in range(num_samples):
         length = rng.integers(min_frames, num_frames + 1)
-        first = rng.integers(len(DIRECTIONS))
-        directions = np.full(length, first)
+        directions = np.full(length, rng.integers(len(DIRECTIONS)))
         if per_frame:
             switch = rng.integers(1, length)
             directions[switch:] = rng.integers(len(DIRECTIONS))
             directions[0] = directions[1]  # frame 0 takes the first move's label
             labels[i, :length] = directions
         else:
-            labels[i] = first
-        row, col = rng.integers(0, frame_size, size=2)
+            labels[i] = directions[0]
+        offset = rng.uniform(0, frame_size, size=2)  # (row, col) phase
         for t in range(length):
             if t > 0:
-                d_row, d_col = _STEPS[DIRECTIONS[directions[t]]]
-                row, col = (row + d_row) % frame_size, (col + d_col) % frame_size
-            frame = rng.uniform(5, 40, size=(frame_size, frame_size))
-            rows = [(row + k) % frame_size for k in range(2)]
-            cols = [(col + k) % frame_size for k in range(2)]
-            frame[np.ix_(rows, cols)] = 255.0
-            clips[i, t, :, :, 0] = frame
+                offset += np.array(_STEPS[DIRECTIONS[directions[t]]]) * frame_size / 4
+            plaid = np.sin(2 * np.pi * (rows - offset[0]) / frame_size) + np.sin(
+                2 * np.pi * (cols - offset[1]) / frame_size
+            )
+            noise = rng.uniform(-5, 5, size=plaid.shape)
+            clips[i, t, :, :, 0] = 127.5 + 60 * plaid + noise
     return clips, labels

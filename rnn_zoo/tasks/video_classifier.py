@@ -3,13 +3,25 @@
 import keras
 import numpy as np
 
-from rnn_zoo._validation import check_bool, check_float, check_int
+from rnn_zoo._validation import check_bool, check_choice, check_float, check_int
 from rnn_zoo.layers.time import FoldTime, FrameMasking, UnfoldTime
 from rnn_zoo.registry import register_model
 from rnn_zoo.tasks import _common, _vision
 from rnn_zoo.topologies.many_to_many import many_to_many
 from rnn_zoo.topologies.many_to_one import check_pooling, many_to_one
 from rnn_zoo.topologies.stacks import validate_stack_args
+
+
+FRAME_POOLINGS = ("avg", "flatten", "max")
+
+
+def _pool_frames(grid, frame_pooling):
+    """`(batch * frames, h, w, c)` -> one vector per frame."""
+    if frame_pooling == "avg":
+        return keras.layers.GlobalAveragePooling2D(name="frame_pooling")(grid)
+    if frame_pooling == "max":
+        return keras.layers.GlobalMaxPooling2D(name="frame_pooling")(grid)
+    return keras.layers.Flatten(name="frame_pooling")(grid)  # (.., h * w * c)
 
 
 @keras.saving.register_keras_serializable(package="rnn_zoo")
@@ -105,6 +117,7 @@ def video_classifier(
     image_encoder="mobilenet_v3_small",
     image_encoder_weights="imagenet",
     image_encoder_trainable=None,
+    frame_pooling="avg",
     per_frame=False,
     mask_value=0.0,
     cell="lstm",
@@ -150,6 +163,11 @@ def video_classifier(
         {image_args}
             (The `image_shape` and `feature_shape` above are `frame_shape`
             and `feature_dim` here.)
+        frame_pooling: str. How each frame's feature grid becomes a vector:
+            `"avg"` or `"max"` (global pooling: what is in the frame), or
+            `"flatten"` (keeps where it is, which motion needs; for small
+            grids: `height * width * channels` features per frame).
+            Defaults to `"avg"`.
         per_frame: bool. One label per frame instead of one per clip.
             Defaults to `False`.
         mask_value: float or None. Padding frames (or feature vectors) hold
@@ -219,6 +237,7 @@ def video_classifier(
             image_encoder_weights=image_encoder_weights,
             image_encoder_trainable=image_encoder_trainable,
         )
+    check_choice("frame_pooling", frame_pooling, FRAME_POOLINGS)
     check_bool("per_frame", per_frame)
     if mask_value is not None:
         check_float("mask_value", mask_value)
@@ -248,8 +267,8 @@ def video_classifier(
             images["encoder"], images["image_shape"], images["weights"],
             images["trainable"],
         )(x)  # (batch * frames, h', w', c')
-        x = keras.layers.GlobalAveragePooling2D(name="frame_pooling")(x)
-        x = UnfoldTime(name="unfold_frames")([x, frames])  # (batch, frames, c')
+        x = _pool_frames(x, frame_pooling)  # (batch * frames, c'')
+        x = UnfoldTime(name="unfold_frames")([x, frames])  # (batch, frames, c'')
     if per_frame:
         x = many_to_many(x, name="encoder", **stack)  # (batch, frames, width)
     else:
