@@ -393,7 +393,8 @@ def ctc_decode(probabilities, *, strategy="greedy", beam_width=16, vocabulary=No
 
     Args:
         probabilities: float `(batch, frames, classes)`, the model's output.
-        strategy: str. `"greedy"` or `"beam"`. Defaults to `"greedy"`.
+        strategy: str. `"greedy"` or `"beam"` (`"beam_search"`, Keras'
+            name, accepted). Defaults to `"greedy"`.
         beam_width: int. Beams kept by `"beam"`. Defaults to 16.
         vocabulary: optional sequence mapping ids to symbols (index = id;
             e.g. a `StringLookup`'s `get_vocabulary()`). Given, the result is
@@ -414,7 +415,10 @@ def ctc_decode(probabilities, *, strategy="greedy", beam_width=16, vocabulary=No
     >>> ctc_decode(probs, strategy="beam", vocabulary=["", "a", "b"])
     ['ab']
     """
-    strategy = check_choice("strategy", strategy, CTC_STRATEGIES)
+    strategy = check_choice(
+        "strategy", strategy, CTC_STRATEGIES,
+        normalize=lambda s: "beam" if s == "beam_search" else s,
+    )
     check_int("beam_width", beam_width, minimum=1)
     probabilities = np.asarray(keras.ops.convert_to_numpy(probabilities), "float32")
     if probabilities.ndim != 3:
