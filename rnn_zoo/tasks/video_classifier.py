@@ -24,15 +24,47 @@ def _pool_frames(grid, frame_pooling):
     return keras.layers.Flatten(name="frame_pooling")(grid)  # (.., h * w * c)
 
 
+def check_video_labels(y_true, y_pred, per_frame):
+    """Raises a clear error for video labels of the wrong shape.
+
+    A clip model (`per_frame=False`) takes one label per clip `(batch,)`; a
+    per-frame model one per frame `(batch, frames)` (a trailing axis of 1 is
+    accepted), as many as the clips have frames, padding included. Checked
+    on the static shapes, while tracing; unknown sizes pass.
+    """
+    try:
+        labels = tuple(y_true.shape)
+    except ValueError:  # unknown rank while tracing: nothing to check
+        return
+    if labels and labels[-1] == 1 and len(labels) == len(y_pred.shape):
+        labels = labels[:-1]  # (batch, ..., 1) is accepted as (batch, ...)
+    if not per_frame and len(labels) != 1:
+        raise ValueError(
+            "This video classifier gives one label per clip "
+            "(per_frame=False), so labels must be (batch,). For one label "
+            "per frame, build with per_frame=True. "
+            f"Received: labels of shape {labels}"
+        )
+    if per_frame:
+        frames = y_pred.shape[1]
+        if len(labels) != 2 or (
+            labels[1] is not None and frames is not None and labels[1] != frames
+        ):
+            raise ValueError(
+                "Per-frame labels must be (batch, frames), one per frame "
+                f"of the clips: the clips have {frames} frames (padding "
+                "included; pad the labels the same way). "
+                f"Received: labels of shape {labels}"
+            )
+
+
 @keras.saving.register_keras_serializable(package="rnn_zoo")
 class VideoLabelCrossentropy(keras.losses.SparseCategoricalCrossentropy):
     """Sparse categorical cross-entropy that checks the shape of video labels.
 
-    A clip model (`per_frame=False`) takes one label per clip `(batch,)`; a
-    per-frame model takes one per frame `(batch, frames)`, as many as the
-    clip has frames (padded frames are masked out of the loss). Labels of
-    another shape get a clear error when the shapes are known while tracing,
-    instead of a broadcasting error from deep inside the loss.
+    Labels of the wrong shape (`check_video_labels`) get a clear error
+    instead of a broadcasting error from deep inside the loss. Padded frames
+    are masked out of the loss.
 
     Args:
         per_frame: bool. Whether the model labels every frame.
@@ -44,28 +76,32 @@ class VideoLabelCrossentropy(keras.losses.SparseCategoricalCrossentropy):
         self.per_frame = per_frame
 
     def call(self, y_true, y_pred):
-        labels = tuple(y_true.shape)
-        if labels and labels[-1] == 1 and len(labels) == len(y_pred.shape):
-            labels = labels[:-1]  # (batch, ..., 1) is accepted as (batch, ...)
-        if not self.per_frame and len(labels) != 1:
-            raise ValueError(
-                "This video classifier gives one label per clip "
-                "(per_frame=False), so labels must be (batch,). For one label "
-                "per frame, build with per_frame=True. "
-                f"Received: labels of shape {labels}"
-            )
-        if self.per_frame:
-            frames = y_pred.shape[1]
-            if len(labels) != 2 or (
-                labels[1] is not None and frames is not None and labels[1] != frames
-            ):
-                raise ValueError(
-                    "Per-frame labels must be (batch, frames), one per frame "
-                    f"of the clips: the clips have {frames} frames (padding "
-                    "included; pad the labels the same way). "
-                    f"Received: labels of shape {labels}"
-                )
+        check_video_labels(y_true, y_pred, self.per_frame)
         return super().call(y_true, y_pred)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(per_frame=self.per_frame)
+        return config
+
+
+@keras.saving.register_keras_serializable(package="rnn_zoo")
+class VideoLabelAccuracy(keras.metrics.SparseCategoricalAccuracy):
+    """Sparse categorical accuracy that checks the shape of video labels
+    (`check_video_labels`); some backends compute metrics before the loss.
+
+    Args:
+        per_frame: bool. Whether the model labels every frame.
+        **kwargs: as in `keras.metrics.SparseCategoricalAccuracy`.
+    """
+
+    def __init__(self, per_frame=False, name="accuracy", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.per_frame = per_frame
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        check_video_labels(y_true, y_pred, self.per_frame)
+        return super().update_state(y_true, y_pred, sample_weight=sample_weight)
 
     def get_config(self):
         config = super().get_config()
@@ -180,9 +216,9 @@ def video_classifier(
             `sequence_length` counts frames.
 
     Returns:
-        A `keras.Model`, compiled with `VideoLabelCrossentropy` (sparse
-        categorical cross-entropy that checks the labels' shape) and
-        accuracy unless `compile=False`.
+        A `keras.Model`, compiled with `VideoLabelCrossentropy` and
+        `VideoLabelAccuracy` (sparse categorical cross-entropy and accuracy
+        that check the labels' shape) unless `compile=False`.
 
     Raises:
         ValueError: for a bad argument, an unknown `image_encoder`, or frames
@@ -281,6 +317,6 @@ def video_classifier(
                 learning_rate=learning_rate, global_clipnorm=global_clipnorm
             ),
             loss=VideoLabelCrossentropy(per_frame=per_frame),
-            metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+            metrics=[VideoLabelAccuracy(per_frame=per_frame)],
         )
     return model
