@@ -55,7 +55,7 @@ class CaptionerStep(StepModel):
     """
 
     def __init__(self, model):
-        self.model = model
+        super().__init__(model)
         self.image_input = next(
             layer for layer in model.layers if layer.name in _IMAGE_INPUTS
         )
@@ -86,10 +86,6 @@ class CaptionerStep(StepModel):
             self.attention_concat = model.get_layer("attention_concat")
             self.attention_projection = model.get_layer("attention_projection")
         self.logits = model.get_layer("logits")
-
-    @property
-    def variables(self):
-        return list(self.model.variables)
 
     @classmethod
     def matches(cls, model):
