@@ -4,7 +4,7 @@
 `list_models()` for the names and `model_info(name)` for the arguments.
 """
 
-from rnn_zoo import cells, layers, tasks, topologies
+from rnn_zoo import cells, decoding, layers, tasks, topologies
 from rnn_zoo.registry import (
     ModelSpec,
     build,
@@ -19,6 +19,7 @@ __all__ = [
     "ModelSpec",
     "build",
     "cells",
+    "decoding",
     "layers",
     "list_models",
     "model_info",

@@ -16,7 +16,21 @@ beams.
 
 Everything in `start` and `step` uses `keras.ops` only, so a strategy can
 compile the whole generation loop as one function on each backend.
+
+How `rnn_zoo.decoding.generate` drives a step model:
+
+1. `cls.matches(model)` picks the class (registration order, first match);
+   the instance is `cls(model)`, built once per model and cached.
+2. `prepare(inputs, start_id=...)` checks and converts the user's inputs in
+   NumPy, before any compiled code runs (so errors are plain Python errors).
+3. `start(prepared)` and then `step(ids, state)` run inside one compiled
+   function (`tf.function` + XLA on TensorFlow, `jax.jit` on JAX); on JAX the
+   values of `variables` are passed in through a `keras.StatelessScope`.
+   Rows must stay independent: beam search repeats every state row
+   `beam_width` times and reorders rows between steps.
 """
+
+import numpy as np
 
 
 class StepModel:
@@ -27,11 +41,54 @@ class StepModel:
     """
 
     vocabulary_size = None
+    # The id `generate` never emits (its logit is masked out): 0 is padding
+    # everywhere in rnn_zoo. `None` allows every id.
+    pad_id = 0
+
+    def __init__(self, model):
+        self.model = model
+
+    @property
+    def variables(self):
+        """Every variable `start` and `step` read (the whole model by default).
+
+        On JAX the compiled loop receives their values as arguments, so a
+        model trained further after the first `generate` call is seen as it is
+        now, not as it was when the loop was compiled.
+        """
+        return list(self.model.variables)
 
     @classmethod
     def matches(cls, model):
         """Returns True if this step model can drive `model`."""
         raise NotImplementedError
+
+    def prepare(self, inputs, *, start_id=None):
+        """Checks and converts the user's inputs before anything is compiled.
+
+        Runs eagerly, in NumPy: this is where bad input gets a clear error
+        (ids outside the vocabulary, a prompt longer than the model accepts,
+        a missing start token). Whatever it returns (an array, or a tuple or
+        dict of arrays) is what `start` receives, as tensors.
+
+        Args:
+            inputs: what the user passed to `generate`.
+            start_id: int or None. The start token the user passed to
+                `generate`, for models that begin from one (decoders); a
+                model fed through `inputs` folds it into what it returns
+                (for example as a `(batch,)` array), so that it reaches
+                `start` as a tensor.
+
+        Returns:
+            The batch-first arrays for `start`. The default returns
+            `np.asarray(inputs)` and refuses `start_id`.
+        """
+        if start_id is not None:
+            raise ValueError(
+                f"{type(self).__name__} takes no `start_id`. "
+                f"Received: start_id={start_id!r}"
+            )
+        return np.asarray(inputs)
 
     def start(self, inputs):
         """Encodes the model input once.

@@ -1,11 +1,16 @@
 """rnn_zoo's custom layers, all registered under `package="rnn_zoo"`."""
 
 from rnn_zoo.layers.attention import BahdanauAttention, LuongAttention
+from rnn_zoo.layers.batch_size_check import BatchSizeCheck
 from rnn_zoo.layers.pooling import AttentionPooling1D, MaskedGlobalMaxPooling1D
+from rnn_zoo.layers.tied_logits import TiedLogits, VocabularyIds
 
 __all__ = [
     "AttentionPooling1D",
     "BahdanauAttention",
+    "BatchSizeCheck",
     "LuongAttention",
     "MaskedGlobalMaxPooling1D",
+    "TiedLogits",
+    "VocabularyIds",
 ]
