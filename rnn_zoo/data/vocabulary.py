@@ -111,7 +111,7 @@ class Vocabulary:
         if not isinstance(data, tf.data.Dataset):
             data = tf.data.Dataset.from_tensor_slices(tf.constant(list(data), tf.string))
         if split == "none":
-            data = data.map(lambda t: tf.reshape(t, [-1]))
+            data = data.map(lambda t: tf.reshape(t, [-1])).unbatch()  # one token each
             if standardize == "lower":
                 data = data.map(tf.strings.lower)
             layer = keras.layers.StringLookup(mask_token=PAD, oov_token=OOV)

@@ -5,6 +5,7 @@ from rnn_zoo.training.callbacks import Samples, TimeLimit, training_callbacks
 from rnn_zoo.training.distribute import get_strategy, is_chief, scope
 from rnn_zoo.training.plots import plot_history
 from rnn_zoo.training.runs import Run
+from rnn_zoo.training.samples import generate_text
 from rnn_zoo.training.session import Session, perplexity
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "Session",
     "TimeLimit",
     "cli",
+    "generate_text",
     "get_strategy",
     "is_chief",
     "perplexity",

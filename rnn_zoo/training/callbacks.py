@@ -21,19 +21,24 @@ class TimeLimit(keras.callbacks.Callback):
 
     Args:
         minutes: float. The budget.
+        start: float or None. `time.monotonic()` when the budget began (a
+            recipe passes its own start, so loading the data counts too);
+            `None` starts it when training begins.
 
     Attributes:
         stopped: bool. Whether the budget stopped training.
     """
 
-    def __init__(self, minutes):
+    def __init__(self, minutes, *, start=None):
         super().__init__()
         self.minutes = check_float("minutes", minutes, low=0.0, low_open=True)
+        self.start = start
         self.stopped = False
-        self._start = None
+        self._start = start
 
     def on_train_begin(self, logs=None):
-        self._start = time.monotonic()
+        if self.start is None:
+            self._start = time.monotonic()
 
     def on_train_batch_end(self, batch, logs=None):
         if time.monotonic() - self._start > 60 * self.minutes:
@@ -80,7 +85,7 @@ class Samples(keras.callbacks.Callback):
 
 def training_callbacks(run, *, monitor="val_loss", patience=3, reduce_lr_patience=1,
                        reduce_lr_factor=0.5, min_learning_rate=1e-5, time_limit=None,
-                       backup_every=None, tensorboard=True, verbose=1):
+                       time_limit_start=None, backup_every=None, tensorboard=True, verbose=1):
     """The callbacks every recipe trains with.
 
     `TerminateOnNaN`; `ReduceLROnPlateau` (halve the learning rate when
@@ -102,6 +107,8 @@ def training_callbacks(run, *, monitor="val_loss", patience=3, reduce_lr_patienc
         reduce_lr_factor: float in (0, 1). The drop factor.
         min_learning_rate: float. The learning rate's floor.
         time_limit: float or None. Wall-clock budget in minutes.
+        time_limit_start: float or None. `time.monotonic()` when the budget
+            began; `None`: when training begins.
         backup_every: int or None. Back up every this many steps as well as
             at each epoch's end (for long epochs).
         tensorboard: bool. Write TensorBoard logs.
@@ -141,5 +148,5 @@ def training_callbacks(run, *, monitor="val_loss", patience=3, reduce_lr_patienc
     if tensorboard:
         callbacks.append(keras.callbacks.TensorBoard(str(run.path("logs"))))
     if time_limit is not None:
-        callbacks.append(TimeLimit(time_limit))
+        callbacks.append(TimeLimit(time_limit, start=time_limit_start))
     return callbacks

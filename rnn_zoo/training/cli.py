@@ -100,7 +100,8 @@ def recipe_parser(recipe, description, *, epochs=10, batch_size=64, learning_rat
     group.add_argument("--patience", type=non_negative_int, default=patience,
                        help=f"early-stopping patience in epochs, 0 = off (default {patience})")
     group.add_argument("--time-limit", type=positive_float, default=time_limit,
-                       help="stop training after this many minutes"
+                       help="stop training once the recipe has run this many minutes "
+                       "(data loading included; the last epoch may be cut short)"
                        + (f" (default {time_limit:g})" if time_limit else " (default: none)"))
     group.add_argument("--seed", type=non_negative_int, default=0,
                        help="seed for weights, shuffling and sampling (default 0)")
@@ -112,7 +113,8 @@ def recipe_parser(recipe, description, *, epochs=10, batch_size=64, learning_rat
     return parser
 
 
-MODEL_ARGUMENTS = ("cell", "units", "num_layers", "embedding_dim", "dropout", "bidirectional")
+MODEL_ARGUMENTS = ("cell", "units", "num_layers", "embedding_dim", "dropout", "bidirectional",
+                   "pooling")
 
 
 def add_model_arguments(parser, *, cell="lstm", units=128, num_layers=1, embedding_dim=128,

@@ -91,13 +91,15 @@ class Session:
         monitor = monitor or ("val_loss" if validation is not None else "loss")
         aids = training_callbacks(
             self.run, monitor=monitor, patience=args.patience,
-            time_limit=args.time_limit, verbose=1 if args.verbose else 0,
+            time_limit=args.time_limit, time_limit_start=self._start,
+            verbose=1 if args.verbose else 0,
         )
         start = time.monotonic()
         history = model.fit(
             train, validation_data=validation, epochs=args.epochs,
             initial_epoch=initial_epoch, steps_per_epoch=args.steps_per_epoch,
             callbacks=aids + list(callbacks), verbose=args.verbose,
+            shuffle=False,  # the datasets come shuffled (seeded) by the recipe
         )
         self.train_seconds += time.monotonic() - start
         self.stopped_by_time_limit = any(isinstance(c, TimeLimit) and c.stopped for c in aids)
