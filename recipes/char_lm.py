@@ -38,8 +38,8 @@ def parse_args(argv=None):
                        help="characters per training window (default 100)")
     group = parser.add_argument_group("samples")
     group.add_argument("--prompt", default="ROMEO:", help="text the samples start from")
-    group.add_argument("--sample-length", type=cli.positive_int, default=200,
-                       help="characters generated per sample (default 200)")
+    group.add_argument("--sample-length", type=cli.positive_int, default=300,
+                       help="characters generated per sample (default 300)")
     group.add_argument("--temperature", type=cli.positive_float, default=0.8,
                        help="sampling temperature (default 0.8)")
     group.add_argument("--sample-every", type=cli.positive_int, default=None,
@@ -103,8 +103,9 @@ def main(argv=None):
     for split in ("validation", "test"):
         metrics[f"{split}_perplexity"] = perplexity(metrics[f"{split}_loss"])
         metrics[f"{split}_bits_per_character"] = metrics[f"{split}_loss"] / np.log(2)
-    final = generate_text(model, vocabulary, args.prompt, 3 * args.sample_length,
-                          temperature=args.temperature, seed=args.seed)
+    # The same length as during training, so the compiled generation loop is reused.
+    final = generate_text(model, vocabulary, args.prompt, args.sample_length,
+                          temperature=args.temperature, seed=args.seed + 1)
     return session.finish(model, metrics, samples=final, data={
         "characters": {"train": len(train_text), "validation": len(valid_text),
                        "test": len(test_text)},

@@ -156,7 +156,8 @@ class Vocabulary:
         A scalar string gives a 1-D tensor; a batch gives a `tf.RaggedTensor`
         (with `split="none"`, tokens keep their shape).
         """
-        texts = tf.convert_to_tensor(texts) if not isinstance(texts, tf.RaggedTensor) else texts
+        if not isinstance(texts, (tf.Tensor, tf.RaggedTensor)):
+            texts = tf.convert_to_tensor(texts, dtype=tf.string)
         if self.split == "none":
             if self.standardize == "lower":
                 texts = tf.strings.lower(texts) if not isinstance(

@@ -2,6 +2,7 @@
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 
 def plot_history(rows, path, *, title=None):
@@ -27,7 +28,7 @@ def plot_history(rows, path, *, title=None):
                     if k not in ("epoch", "learning_rate") and not k.startswith("val_")})
     names.sort(key=lambda k: k != "loss")  # loss first
     panels = names + (["learning_rate"] if any("learning_rate" in r for r in rows) else [])
-    figure = Figure(figsize=(4.5 * len(panels), 3.6), layout="constrained")
+    figure = Figure(figsize=(4.5 * len(panels), 3.6))
     FigureCanvasAgg(figure)
     for i, name in enumerate(panels):
         axes = figure.add_subplot(1, len(panels), i + 1)
@@ -36,13 +37,16 @@ def plot_history(rows, path, *, title=None):
             if points and key != "val_learning_rate":
                 axes.plot(*zip(*points), marker="o", label=label if name != "learning_rate" else None)
         axes.set_xlabel("epoch")
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_title(name)
         if name == "learning_rate":
-            axes.set_yscale("log")
+            axes.ticklabel_format(axis="y", style="sci", scilimits=(0, 0))
         elif axes.get_legend_handles_labels()[0]:
             axes.legend()
         axes.grid(alpha=0.3)
     if title:
         figure.suptitle(title)
+    # Fixed margins: a layout engine costs seconds per figure on a slow CPU.
+    figure.subplots_adjust(left=0.06, right=0.98, bottom=0.15, top=0.82, wspace=0.3)
     figure.savefig(path, dpi=90)
     return path

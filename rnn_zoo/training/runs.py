@@ -310,15 +310,15 @@ class Run:
             f.write(text.rstrip("\n") + "\n\n")
 
     def save_metrics(self, metrics):
-        """Writes `metrics.json` (a resume replaces it with the new figures,
-        keeping the earlier ones under `"earlier"`)."""
+        """Writes `metrics.json` and returns what it wrote (a resume replaces
+        the figures with the new ones, keeping the earlier under `"earlier"`)."""
         path = self.path("metrics")
         data = dict(_jsonable(metrics))
         if path.is_file():
             earlier = json.loads(path.read_text(encoding="utf-8"))
             data["earlier"] = earlier.pop("earlier", []) + [earlier]
         _write_json(path, data)
-        return path
+        return data
 
 
 def versions():

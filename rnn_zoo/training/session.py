@@ -88,6 +88,11 @@ class Session:
             print(f"[{self.recipe}] the run already trained {initial_epoch} epochs; "
                   "pass a larger --epochs to train more.")
             return None
+        if model.optimizer is not None and not model.optimizer.built:
+            # Creating the optimizer's variables now, not inside the first
+            # training step, spares tf.function a second trace of the step.
+            with scope(self.strategy):
+                model.optimizer.build(model.trainable_variables)
         monitor = monitor or ("val_loss" if validation is not None else "loss")
         aids = training_callbacks(
             self.run, monitor=monitor, patience=args.patience,
@@ -144,14 +149,14 @@ class Session:
         })
         if data:
             figures["data"] = data
-        run.save_metrics(figures)
+        figures = run.save_metrics(figures)
         if samples:
             run.write_samples(samples, heading="final")
         print(f"\n[{self.recipe}] results ({run.directory}):")
         for key, value in figures.items():
             if isinstance(value, float):
                 print(f"  {key}: {value:.4g}")
-            elif not isinstance(value, (dict, list)):
+            elif not isinstance(value, (dict, list)) and key != "earlier":
                 print(f"  {key}: {value}")
         if samples:
             print(f"\n{samples}")
