@@ -4,7 +4,7 @@
 `list_models()` for the names and `model_info(name)` for the arguments.
 """
 
-from rnn_zoo import cells, decoding, layers, tasks, topologies
+from rnn_zoo import cells, decoding, layers, tasks, tbptt, topologies
 from rnn_zoo.registry import (
     ModelSpec,
     build,
@@ -25,5 +25,6 @@ __all__ = [
     "model_info",
     "register_model",
     "tasks",
+    "tbptt",
     "topologies",
 ]

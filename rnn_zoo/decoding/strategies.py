@@ -441,9 +441,12 @@ class BeamSearch(Strategy):
                 finished = ops.logical_or(finished, token == end_id)
             rows = ops.reshape(offsets + ops.cast(parent, "int32"), (-1,))
             state = [ops.take(s, rows, axis=0) for s in new_state]
+            # Each winner's record is its parent's; none after the end.
+            stopped = ops.reshape(was_finished, (-1,))
             extras = {
-                k: ops.take(v, rows, axis=0) for k, v in extras.items()
-            }  # each winner's record is its parent's
+                k: ops.where(_broadcast_rows(stopped, v), 0, ops.take(v, rows, axis=0))
+                for k, v in extras.items()
+            }
             flat = lambda x: ops.reshape(x, (-1,))  # noqa: E731
             record = dict(
                 token=flat(token), parent=rows, log_prob=flat(step_log_prob)

@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 
+from rnn_zoo import cells
 from rnn_zoo._validation import check_bool, check_int
 from rnn_zoo.cells import CELLS
 from rnn_zoo.layers.batch_size_check import BatchSizeCheck
@@ -82,7 +83,9 @@ def language_model(
             (truncated backpropagation through time, see `rnn_zoo.tbptt`):
             row `i` of each batch continues row `i` of the previous one. Needs
             `batch_size`; reset the states with `rnn_zoo.tbptt.ResetStates`.
-            Defaults to `False`.
+            Defaults to `False`. On JAX, Keras' `fit`/`predict` do not carry
+            stateful RNN states between batches (warned once); see
+            `rnn_zoo.tbptt`.
         batch_size: int or None. The fixed batch size of a stateful model;
             only used (and required) with `stateful=True`. Defaults to `None`.
         {compile_args}
@@ -156,6 +159,13 @@ def language_model(
         )
 
     if stateful:
+        if keras.backend.backend() == "jax":
+            cells.warn_once(
+                "On the JAX backend, Keras' fit/evaluate/predict do not carry "
+                "stateful RNN states from one batch to the next: truncated "
+                "BPTT training needs KERAS_BACKEND=tensorflow. Calling the "
+                "model directly, model(x), does carry them."
+            )
         tokens = keras.Input(
             batch_shape=(batch_size, sequence_length), dtype="int32", name="tokens"
         )  # (batch_size, time)
