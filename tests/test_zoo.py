@@ -42,11 +42,19 @@ def pad(x, kwargs, extra):
     """Appends padding steps to every sequence input: input k gets
     `extra + k` steps, so each output's time axis tells which input it follows.
     Returns the padded inputs and a map padded length -> original length."""
-    padded, lengths = [], {}
+    padded, lengths, token_steps = [], {}, {}
     for k, arr in enumerate(as_list(x)):
         steps = extra + k
         if arr.ndim == 2 and np.issubdtype(arr.dtype, np.integer):
             value = 0
+            token_steps.setdefault(arr.shape[1], steps)
+        elif arr.ndim == 3 and np.issubdtype(arr.dtype, np.integer):
+            # Sub-token ids per token (characters of each word), aligned with
+            # the token input of the same length: padded like it on the token
+            # axis, and on their own axis too.
+            steps = token_steps.get(arr.shape[1], steps)
+            padded.append(np.pad(arr, [(0, 0), (0, steps), (0, 2)]))
+            continue
         elif arr.ndim == 3 and kwargs.get("mask_value") is not None:
             value = kwargs["mask_value"]
         else:

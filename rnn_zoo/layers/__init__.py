@@ -2,6 +2,9 @@
 
 from rnn_zoo.layers.attention import BahdanauAttention, LuongAttention
 from rnn_zoo.layers.batch_size_check import BatchSizeCheck
+from rnn_zoo.layers.character_encoder import CharacterEncoder
+from rnn_zoo.layers.crf import CRF, CRFAccuracy, CRFLoss, crf_decode
+from rnn_zoo.layers.pointer import BilinearPointer
 from rnn_zoo.layers.pooling import AttentionPooling1D, MaskedGlobalMaxPooling1D
 from rnn_zoo.layers.tied_logits import TiedLogits, VocabularyIds
 
@@ -9,6 +12,12 @@ __all__ = [
     "AttentionPooling1D",
     "BahdanauAttention",
     "BatchSizeCheck",
+    "BilinearPointer",
+    "CharacterEncoder",
+    "CRF",
+    "CRFAccuracy",
+    "CRFLoss",
+    "crf_decode",
     "LuongAttention",
     "MaskedGlobalMaxPooling1D",
     "TiedLogits",

@@ -1,12 +1,15 @@
 """Task builders; importing this module registers them."""
 
 from rnn_zoo.tasks.language_model import language_model
+from rnn_zoo.tasks.question_answerer import best_span, question_answerer
 from rnn_zoo.tasks.sequence_classifier import sequence_classifier
 from rnn_zoo.tasks.sequence_tagger import sequence_tagger
 from rnn_zoo.tasks.text_classifier import text_classifier
 
 __all__ = [
+    "best_span",
     "language_model",
+    "question_answerer",
     "sequence_classifier",
     "sequence_tagger",
     "text_classifier",
