@@ -1,5 +1,6 @@
 """Reusable tf.data pieces for the recipes: vocabularies, length buckets,
-readers for users' own files, TFDS loading, and the shipped corpus."""
+readers for users' own files, TFDS loading, the shipped corpus, and
+generated toy tasks (`rnn_zoo.data.toy`)."""
 
 from rnn_zoo.data.conll import (
     CONLL2003_NER_TAGS,

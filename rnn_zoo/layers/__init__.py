@@ -6,6 +6,7 @@ from rnn_zoo.layers.character_encoder import CharacterEncoder
 from rnn_zoo.layers.crf import CRF, CRFAccuracy, CRFLoss, crf_decode
 from rnn_zoo.layers.pointer import BilinearPointer
 from rnn_zoo.layers.pooling import AttentionPooling1D, MaskedGlobalMaxPooling1D
+from rnn_zoo.layers.seq2seq_decoder import ScheduledSamplingDecoder
 from rnn_zoo.layers.tied_logits import TiedLogits, VocabularyIds
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "crf_decode",
     "LuongAttention",
     "MaskedGlobalMaxPooling1D",
+    "ScheduledSamplingDecoder",
     "TiedLogits",
     "VocabularyIds",
 ]

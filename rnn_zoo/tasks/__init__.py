@@ -2,6 +2,7 @@
 
 from rnn_zoo.tasks.language_model import language_model
 from rnn_zoo.tasks.question_answerer import best_span, question_answerer
+from rnn_zoo.tasks.seq2seq_translator import seq2seq_translator
 from rnn_zoo.tasks.sequence_classifier import sequence_classifier
 from rnn_zoo.tasks.sequence_tagger import sequence_tagger
 from rnn_zoo.tasks.text_classifier import text_classifier
@@ -10,6 +11,7 @@ __all__ = [
     "best_span",
     "language_model",
     "question_answerer",
+    "seq2seq_translator",
     "sequence_classifier",
     "sequence_tagger",
     "text_classifier",
