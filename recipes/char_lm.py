@@ -20,7 +20,7 @@ import pathlib
 
 import numpy as np
 
-from rnn_zoo import data
+from rnn_zoo import data, tbptt
 from rnn_zoo.training import Samples, Session, cli, generate_text, perplexity
 
 RECIPE = "char_lm"
@@ -36,6 +36,9 @@ def parse_args(argv=None):
                        help="your own UTF-8 text file(s) instead of tiny Shakespeare")
     group.add_argument("--sequence-length", type=cli.positive_int, default=100,
                        help="characters per training window (default 100)")
+    group.add_argument("--tbptt", action="store_true",
+                       help="truncated BPTT: a stateful model reads the text in order, "
+                       "carrying its state from one window to the next")
     group = parser.add_argument_group("samples")
     group.add_argument("--prompt", default="ROMEO:", help="text the samples start from")
     group.add_argument("--sample-length", type=cli.positive_int, default=300,
@@ -47,6 +50,9 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.text_file and args.tfds:
         parser.error("give --text-file or --tfds, not both")
+    if args.tbptt and args.distribute != "none":
+        parser.error("--tbptt needs one replica: a stateful model keeps one state per row "
+                     "of the global batch")
     return args
 
 
@@ -72,9 +78,17 @@ def load_texts(args):
 
 
 def windows(text, vocabulary, args, *, shuffle):
+    if args.tbptt:  # in order: row i of each batch continues row i of the last
+        return tbptt.make_dataset(vocabulary.encode(text).numpy(), batch_size=args.batch_size,
+                                  bptt=args.sequence_length)
     ds = data.language_model_windows(vocabulary.encode(text), args.sequence_length)
     return data.prepare(ds, batch_size=args.batch_size, shuffle=shuffle, seed=args.seed,
                         bucket=False, drop_remainder=True)
+
+
+def stateful_kwargs(args):
+    """A stateful model of fixed batch size for truncated BPTT."""
+    return {"stateful": True, "batch_size": args.batch_size} if args.tbptt else {}
 
 
 def main(argv=None):
@@ -90,7 +104,7 @@ def main(argv=None):
           f"{vocabulary.size} ids")
 
     model = session.build("language_model", vocabulary_size=vocabulary.size,
-                          **cli.model_kwargs(args))
+                          **stateful_kwargs(args), **cli.model_kwargs(args))
     model.summary()
 
     def make_sample(m):
@@ -98,8 +112,10 @@ def main(argv=None):
                              temperature=args.temperature, seed=args.seed)
 
     session.fit(model, train, validation,
-                callbacks=[Samples(make_sample, session.run, every=args.sample_every)])
-    metrics = session.evaluate(model, {"validation": validation, "test": test})
+                callbacks=[Samples(make_sample, session.run, every=args.sample_every)]
+                + ([tbptt.ResetStates()] if args.tbptt else []))
+    metrics = session.evaluate(model, {"validation": validation, "test": test},
+                               callbacks=[tbptt.ResetStates()] if args.tbptt else [])
     for split in ("validation", "test"):
         metrics[f"{split}_perplexity"] = perplexity(metrics[f"{split}_loss"])
         metrics[f"{split}_bits_per_character"] = metrics[f"{split}_loss"] / np.log(2)

@@ -22,7 +22,7 @@ import pathlib
 import tensorflow as tf
 
 from rnn_zoo import data
-from rnn_zoo.data.tagging import encode_tagged, entity_scores, predict_tags, tagged_dataset
+from rnn_zoo.data.tagging import entity_scores, predict_tags, tagged_dataset, tagging_batches
 from rnn_zoo.training import Session, cli
 
 RECIPE = "ner"
@@ -41,6 +41,15 @@ def parse_args(argv=None):
     group.add_argument("--test-file", type=pathlib.Path, help="CoNLL-2003 test file")
     group.add_argument("--max-tokens", type=cli.positive_int, default=None,
                        help="keep the most frequent words only (default: all)")
+    model = parser.add_argument_group("tagger")
+    model.add_argument("--crf", action="store_true",
+                       help="a linear-chain CRF on the tag scores (Viterbi decoding); "
+                       "batches are then padded to --crf-length words")
+    model.add_argument("--crf-length", type=cli.positive_int, default=128,
+                       help="words per CRF batch, longer sentences cut (default 128): the "
+                       "CRF's scan needs a static time axis on TensorFlow")
+    model.add_argument("--char-features", action="store_true",
+                       help="add a character-level word encoder (spelling of unseen words)")
     args = parser.parse_args(argv)
     if (args.validation_file or args.test_file) and not args.train_file:
         parser.error("--validation-file and --test-file need --train-file")
@@ -70,24 +79,29 @@ def load_splits(args):
     return splits, list(info.features["ner"].feature.names)
 
 
+def tagger_kwargs(args, vocabulary, char_vocabulary, tags):
+    kwargs = dict(vocabulary_size=vocabulary.size, num_tags=len(tags), crf=args.crf,
+                  **cli.model_kwargs(args))
+    if char_vocabulary is not None:
+        kwargs["char_vocabulary_size"] = char_vocabulary.size
+    return kwargs
+
+
 def main(argv=None):
     args = parse_args(argv)
     session = Session(RECIPE, args)
     splits, tag_set = load_splits(args)
     tags = session.run.labels(lambda: tag_set, name="tags")
-    vocabulary = session.run.vocabulary(lambda: data.Vocabulary.adapt(
-        splits["train"].map(lambda w, t: w), split="none", max_tokens=args.max_tokens))
-    batches = {
-        split: data.prepare(encode_tagged(ds, vocabulary), batch_size=args.batch_size,
-                            shuffle=split == "train", seed=args.seed)
-        for split, ds in splits.items()
-    }
+    vocabulary, char_vocabulary, batches = tagging_batches(
+        session.run, splits, batch_size=args.batch_size, seed=args.seed,
+        max_tokens=args.max_tokens, char_features=args.char_features,
+        pad_to=args.crf_length if args.crf else None)
     padding = data.padding_fraction(batches["train"])
     print(f"[{RECIPE}] vocabulary of {vocabulary.size} words, {len(tags)} tags; "
-          f"padding is {padding:.1%} of the training batches (length buckets)")
+          f"padding is {padding:.1%} of the training batches")
 
-    model = session.build("sequence_tagger", vocabulary_size=vocabulary.size,
-                          num_tags=len(tags), **cli.model_kwargs(args))
+    model = session.build("sequence_tagger",
+                          **tagger_kwargs(args, vocabulary, char_vocabulary, tags))
     model.summary()
     session.fit(model, batches["train"], batches.get("validation"))
     metrics = session.evaluate(model, {k: v for k, v in batches.items() if k != "train"})
@@ -95,14 +109,15 @@ def main(argv=None):
         if split in splits:
             sentences = [([w.decode() for w in ws], [tags[i] for i in ts])
                          for ws, ts in splits[split].as_numpy_iterator()]
-            predicted = predict_tags(model, vocabulary, tags, [w for w, _ in sentences])
+            predicted = predict_tags(model, vocabulary, tags, [w for w, _ in sentences],
+                                     char_vocabulary=char_vocabulary)
             scores = entity_scores([t for _, t in sentences], predicted)
             metrics.update({f"{split}_entity_{k}": v for k, v in scores.items()})
     examples = [[w.decode() for w in ws] for ws, _ in
                 splits.get("validation", splits["train"]).take(5).as_numpy_iterator()]
-    samples = "\n".join(
-        " ".join(f"{w}/{t}" for w, t in zip(words, predicted))
-        for words, predicted in zip(examples, predict_tags(model, vocabulary, tags, examples)))
+    predicted = predict_tags(model, vocabulary, tags, examples, char_vocabulary=char_vocabulary)
+    samples = "\n".join(" ".join(f"{w}/{t}" for w, t in zip(words, p))
+                        for words, p in zip(examples, predicted))
     return session.finish(model, metrics, samples=samples, data={
         "vocabulary_size": vocabulary.size, "tags": tags,
         "padding_fraction_train": padding,
@@ -112,8 +127,9 @@ def main(argv=None):
 def predict(run, inputs, **_):
     """Tags each input sentence (words split by spaces): `word/TAG ...`."""
     sentences = [text.split() for text in inputs]
+    chars = run.load_vocabulary("char_vocabulary") if run.arguments["char_features"] else None
     predicted = predict_tags(run.load_model(), run.load_vocabulary(), run.load_json("tags"),
-                             sentences)
+                             sentences, char_vocabulary=chars)
     return [" ".join(f"{w}/{t}" for w, t in zip(ws, ts)) for ws, ts in zip(sentences, predicted)]
 
 

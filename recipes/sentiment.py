@@ -136,7 +136,7 @@ def main(argv=None):
     }
     padding = data.padding_fraction(batches["train"])
     print(f"[{RECIPE}] vocabulary of {vocabulary.size} words, labels {labels}; padding "
-          f"is {padding:.1%} of the training batches (length buckets)")
+          f"is {padding:.1%} of the training batches")
 
     model = session.build("text_classifier", vocabulary_size=vocabulary.size,
                           num_classes=len(labels), **cli.model_kwargs(args))

@@ -14,7 +14,7 @@ Regularization" (PTB perplexity 82 for the medium LSTM after 39 epochs).
 
 import pathlib
 
-from rnn_zoo import data
+from rnn_zoo import data, tbptt
 from rnn_zoo.training import Samples, Session, cli, generate_text, perplexity
 
 RECIPE = "word_lm"
@@ -33,6 +33,9 @@ def parse_args(argv=None):
                        help="keep the most frequent words only (default: all; PTB has 10,000)")
     group.add_argument("--sequence-length", type=cli.positive_int, default=35,
                        help="words per training window (default 35)")
+    group.add_argument("--tbptt", action="store_true",
+                       help="truncated BPTT: a stateful model reads the text in order, "
+                       "carrying its state from one window to the next")
     group.add_argument("--max-examples", type=cli.positive_int, default=None,
                        help="use at most this many sentences per split (quick runs)")
     group.add_argument("--tie-weights", action="store_true",
@@ -45,7 +48,11 @@ def parse_args(argv=None):
     group.add_argument("--temperature", type=cli.positive_float, default=0.8)
     group.add_argument("--sample-every", type=cli.positive_int, default=None,
                        help="also sample every this many steps (default: each epoch's end)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.tbptt and args.distribute != "none":
+        parser.error("--tbptt needs one replica: a stateful model keeps one state per row "
+                     "of the global batch")
+    return args
 
 
 def word_stream(sentences):
@@ -54,9 +61,17 @@ def word_stream(sentences):
 
 
 def windows(words, vocabulary, args, *, shuffle):
+    if args.tbptt:  # in order: row i of each batch continues row i of the last
+        return tbptt.make_dataset(vocabulary.encode(words).numpy(), batch_size=args.batch_size,
+                                  bptt=args.sequence_length)
     ds = data.language_model_windows(vocabulary.encode(words), args.sequence_length)
     return data.prepare(ds, batch_size=args.batch_size, shuffle=shuffle, seed=args.seed,
                         bucket=False)
+
+
+def stateful_kwargs(args):
+    """A stateful model of fixed batch size for truncated BPTT."""
+    return {"stateful": True, "batch_size": args.batch_size} if args.tbptt else {}
 
 
 def main(argv=None):
@@ -73,7 +88,8 @@ def main(argv=None):
           f"{vocabulary.size} ids")
 
     model = session.build("language_model", vocabulary_size=vocabulary.size,
-                          tie_weights=args.tie_weights, **cli.model_kwargs(args))
+                          tie_weights=args.tie_weights, **stateful_kwargs(args),
+                          **cli.model_kwargs(args))
     model.summary()
 
     def make_sample(m):
@@ -81,8 +97,10 @@ def main(argv=None):
                              temperature=args.temperature, seed=args.seed)
 
     session.fit(model, train, validation,
-                callbacks=[Samples(make_sample, session.run, every=args.sample_every)])
-    metrics = session.evaluate(model, {"validation": validation, "test": test})
+                callbacks=[Samples(make_sample, session.run, every=args.sample_every)]
+                + ([tbptt.ResetStates()] if args.tbptt else []))
+    metrics = session.evaluate(model, {"validation": validation, "test": test},
+                               callbacks=[tbptt.ResetStates()] if args.tbptt else [])
     for split in ("validation", "test"):
         metrics[f"{split}_perplexity"] = perplexity(metrics[f"{split}_loss"])
     return session.finish(model, metrics, samples=make_sample(model), data={

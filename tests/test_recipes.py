@@ -135,6 +135,13 @@ def ptb_dir(tmp_path):
     return tmp_path / "ptb"
 
 
+def test_tbptt_refuses_several_replicas(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        recipe("word_lm").parse_args(["--ptb-dir", str(tmp_path), "--tbptt",
+                                      "--distribute", "mirrored"])
+    assert "--tbptt needs one replica" in capsys.readouterr().err
+
+
 def test_word_lm_pipeline_adds_eos_and_windows(tmp_path):
     word_lm = recipe("word_lm")
     args = word_lm.parse_args(["--ptb-dir", str(ptb_dir(tmp_path)), "--sequence-length", "5",
@@ -150,13 +157,15 @@ def test_word_lm_pipeline_adds_eos_and_windows(tmp_path):
         word_lm.parse_args([])  # --ptb-dir is required
 
 
-def test_word_lm_smoke(tmp_path):
+def test_word_lm_smoke_with_truncated_bptt(tmp_path):
     run_dir = tmp_path / "run"
     metrics = recipe("word_lm").main(["--ptb-dir", str(ptb_dir(tmp_path)), "--run-dir",
-                                      str(run_dir), "--sequence-length", "4",
+                                      str(run_dir), "--sequence-length", "4", "--tbptt",
                                       "--sample-length", "3", "--num-layers", "1", *TINY])
     assert metrics["test_perplexity"] == pytest.approx(np.exp(metrics["test_loss"]))
     assert_run_saved(run_dir)
+    kwargs = json.loads((run_dir / "config.json").read_text())["model"]["kwargs"]
+    assert kwargs["stateful"] and kwargs["batch_size"] == 4
     (out,) = predict(run_dir, "the cat", extra=["--max-new-tokens", "3"])
     assert out.startswith("the cat")
 
@@ -216,6 +225,21 @@ CONLL2003 = "-DOCSTART- -X- -X- O\n\n" + "".join(
     for w, t, p in [("John", "B-PER", "Paris"), ("IBM", "B-ORG", "Rome")] * 4)
 
 
+def test_tagging_batches_with_characters(tmp_path):
+    from rnn_zoo.data.tagging import tagged_dataset, tagging_batches
+    from rnn_zoo.training import Run
+
+    splits = {"train": tagged_dataset([(["ab", "c"], ["O", "B-PER"]), (["abc"], ["O"])],
+                                      data.CONLL2003_NER_TAGS)}
+    run = Run.start(tmp_path / "r", recipe="demo", arguments={})
+    words, chars, batches = tagging_batches(run, splits, batch_size=2, char_features=True)
+    (word_ids, char_ids), tags = next(iter(batches["train"]))
+    assert char_ids.shape[:2] == word_ids.shape and char_ids.shape[2] == 3
+    spelled = {chars.decode(row, separator="") for rows in char_ids.numpy() for row in rows}
+    assert spelled == {"ab", "c", "abc", ""}  # "" pads the one-word sentence
+    assert (run.directory / "char_vocabulary.json").is_file()
+
+
 def test_ner_pipeline_from_columns_and_mock_tfds(tmp_path):
     ner = recipe("ner")
     args = ner.parse_args(["--train-file", str(write(tmp_path / "eng.train", CONLL2003))])
@@ -230,13 +254,16 @@ def test_ner_pipeline_from_columns_and_mock_tfds(tmp_path):
     assert next(iter(splits["test"]))[1].numpy().tolist() == [3, 0]
 
 
-def test_ner_smoke_reports_entity_f1(tmp_path):
+def test_ner_smoke_with_crf_and_characters_reports_entity_f1(tmp_path):
     path = write(tmp_path / "eng.train", CONLL2003)
     run_dir = tmp_path / "run"
     metrics = recipe("ner").main(["--train-file", str(path), "--validation-file", str(path),
-                                  "--run-dir", str(run_dir), *TINY, *ONE_WAY])
+                                  "--run-dir", str(run_dir), "--crf", "--crf-length", "4",
+                                  "--char-features", *TINY, *ONE_WAY])
     assert 0 <= metrics["validation_entity_f1"] <= 1
-    assert_run_saved(run_dir, vocabularies=("vocabulary", "tags"))
+    assert_run_saved(run_dir, vocabularies=("vocabulary", "char_vocabulary", "tags"))
+    kwargs = json.loads((run_dir / "config.json").read_text())["model"]["kwargs"]
+    assert kwargs["crf"] and kwargs["char_vocabulary_size"] > 10
     (out,) = predict(run_dir, "John visited Rome")
     assert out.split()[0].startswith("John/")
 
@@ -306,3 +333,128 @@ def test_predict_needs_input_and_a_run(tmp_path):
         predict(tmp_path)
     with pytest.raises(FileNotFoundError, match="No run in"):
         predict(tmp_path, "hello")
+
+
+# Question answering (SQuAD JSON, squad through TFDS).
+
+PARAGRAPHS = [
+    ("Paris is the capital of France.", "What is the capital of France?", "Paris", 0),
+    ("The Nile flows through Egypt.", "What flows through Egypt?", "The Nile", 0),
+    ("Mount Everest is in Nepal.", "Where is Mount Everest?", "Nepal", 20),
+    ("Water boils at 100 degrees.", "At what temperature does water boil?", "100 degrees", 15),
+] * 3
+
+
+def squad_file(path):
+    squad = {"version": "1.1", "data": [{"title": "t", "paragraphs": [
+        {"context": c, "qas": [{"id": f"q{i}", "question": q,
+                                "answers": [{"text": a, "answer_start": s}]}]}
+        for i, (c, q, a, s) in enumerate(PARAGRAPHS)]}]}
+    return write(path, json.dumps(squad))
+
+
+def test_qa_pipeline_spans_and_mock_tfds(tmp_path):
+    qa = recipe("question_answering")
+    args = qa.parse_args(["--train-file", str(squad_file(tmp_path / "s.json")),
+                          "--max-context-length", "4"])
+    records = qa.load_records(args)
+    # One paragraph of four is held out, with its three questions.
+    assert len(records["validation"]) == 3 and len(records["train"]) == 9
+    examples = qa.featurize(records["train"] + records["validation"], 4)
+    found = {e["text"]: (e["start"], e["end"]) for e in examples}
+    assert found["The Nile flows through Egypt."] == (0, 1)
+    assert found["Mount Everest is in Nepal."] == (None, None)  # beyond 4 tokens
+    vocabulary = data.Vocabulary.adapt([t for e in examples for t in e["context"]],
+                                       split="none", standardize="lower")
+    (question, context), targets = next(iter(qa.dataset(examples, vocabulary)))
+    assert context.shape[0] <= 4 and int(targets["end"]) >= int(targets["start"])
+    example = {"id": "x", "question": "Where is Rome?", "context": "Rome is in Italy.",
+               "answers": {"text": ["Italy"], "answer_start": [11]}, "title": "t"}
+    with tfds.testing.mock_data(num_examples=1, as_dataset_fn=lambda self, split, **k:
+                                tf.data.Dataset.from_tensors(example)):
+        records = qa.load_records(qa.parse_args(["--data-dir", str(tmp_path)]))
+    assert records["validation"][0]["answer_text"] == "Italy"
+
+
+def test_qa_smoke_scores_exact_match_and_answers(tmp_path):
+    run_dir = tmp_path / "run"
+    metrics = recipe("question_answering").main([
+        "--train-file", str(squad_file(tmp_path / "s.json")), "--run-dir", str(run_dir),
+        *TINY, *ONE_WAY])
+    assert 0 <= metrics["validation_exact_match"] <= metrics["validation_f1"] <= 100
+    assert_run_saved(run_dir)
+    (out,) = predict(run_dir, "Where is Rome? ||| Rome is in Italy.")
+    assert out and out in "Rome is in Italy."
+    with pytest.raises(ValueError, match=r"takes `question \|\|\| context` inputs"):
+        predict(run_dir, "no separator")
+
+
+# Translation (parallel files, ted_hrlr_translate through TFDS).
+
+PAIRS = [("o gato come", "the cat eats"), ("o cão dorme", "the dog sleeps"),
+         ("um gato dorme .", "a cat sleeps ."), ("o cão come", "the dog eats")] * 5
+
+
+def parallel(tmp_path, pairs=PAIRS):
+    return (write(tmp_path / "train.pt", "\n".join(s for s, _ in pairs)),
+            write(tmp_path / "train.en", "\n".join(t for _, t in pairs)))
+
+
+def test_translation_pipeline_teacher_forcing_and_mock_tfds(tmp_path):
+    tr = recipe("translation")
+    source, target = parallel(tmp_path)
+    args = tr.parse_args(["--source-file", str(source), "--target-file", str(target)])
+    pairs = tr.load_pairs(args)
+    assert len(pairs["validation"][0]) == 1 and len(pairs["train"][0]) == 19
+    src_v = data.Vocabulary.adapt(pairs["train"][0], standardize="lower_and_strip_punctuation")
+    tgt_v = data.Vocabulary.adapt(pairs["train"][1], standardize="lower_and_strip_punctuation",
+                                  special_tokens=[tr.START, tr.END])
+    (s, decoder), y = next(iter(tr.dataset(["o gato"], ["the cat ."], src_v, tgt_v, 10)))
+    assert tgt_v.decode(decoder) == "[START] the cat" and tgt_v.decode(y) == "the cat [END]"
+    with tfds.testing.mock_data(num_examples=2):
+        pairs = tr.load_pairs(tr.parse_args(["--data-dir", str(tmp_path)]))
+    assert set(pairs) == {"train", "validation", "test"} and len(pairs["test"][0]) == 2
+    with pytest.raises(SystemExit):
+        tr.parse_args(["--source-file", str(source)])  # needs --target-file
+    assert tr.bleu([["a", "b", "c", "d", "e"]], [["a", "b", "c", "d", "f"]]) > 0
+
+
+def test_translation_smoke_beam_search_and_attention_maps(tmp_path):
+    run_dir = tmp_path / "run"
+    source, target = parallel(tmp_path)
+    metrics = recipe("translation").main([
+        "--source-file", str(source), "--target-file", str(target), "--run-dir", str(run_dir),
+        "--beam-width", "2", "--bleu-sentences", "2", "--max-length", "6", *TINY, *ONE_WAY])
+    assert 0 <= metrics["validation_bleu"] <= 100 and np.isfinite(metrics["validation_perplexity"])
+    assert_run_saved(run_dir, vocabularies=("source_vocabulary", "target_vocabulary"))
+    assert list(run_dir.glob("attention_*.png")) or "->   " in (run_dir / "samples.txt").read_text()
+    (out,) = predict(run_dir, "o gato dorme")
+    assert isinstance(out, str)
+
+
+# Toy seq2seq (generated addition and dates).
+
+
+def test_toy_pairs_hold_out_unseen_targets_and_drop_padding():
+    toy_recipe = recipe("toy_seq2seq")
+    args = toy_recipe.parse_args(["--task", "addition", "--train-examples", "50",
+                                  "--test-examples", "10"])
+    pairs = toy_recipe.make_pairs(args)
+    seen = {t for _, t in pairs["train"]}
+    assert len(pairs["test"]) == 10 and not seen & {t for _, t in pairs["test"] + pairs["validation"]}
+    from rnn_zoo.data import toy
+
+    src, tgt = toy.addition_vocabularies()
+    (source, decoder), target = next(iter(toy_recipe.dataset([("5+7", "12")], src, tgt)))
+    assert source.numpy().tolist() == [8, 13, 10] and target.numpy().tolist() == [4, 5, 2]
+
+
+def test_toy_seq2seq_smoke_and_answers(tmp_path):
+    run_dir = tmp_path / "run"
+    metrics = recipe("toy_seq2seq").main([
+        "--task", "addition", "--train-examples", "40", "--test-examples", "4",
+        "--run-dir", str(run_dir), *TINY, *ONE_WAY])
+    assert 0 <= metrics["test_exact_match"] <= 1
+    assert_run_saved(run_dir, vocabularies=("vocabularies",))
+    answers = predict(run_dir, "12+34", "5+5")
+    assert len(answers) == 2 and all(set(a) <= set("0123456789") for a in answers)

@@ -25,7 +25,7 @@ from rnn_zoo.data.pipeline import (
     padding_fraction,
     prepare,
 )
-from rnn_zoo.data.squad import read_squad, token_span, tokenize
+from rnn_zoo.data.squad import read_squad, squad_scores, token_span, tokenize
 from rnn_zoo.data.tfds_loading import DatasetUnavailableError, load_tfds
 from rnn_zoo.data.vocabulary import Vocabulary
 
@@ -50,6 +50,7 @@ __all__ = [
     "read_squad",
     "read_table",
     "read_texts",
+    "squad_scores",
     "tiny_shakespeare",
     "token_span",
     "tokenize",

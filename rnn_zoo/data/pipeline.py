@@ -157,7 +157,7 @@ def padding_fraction(dataset, *, max_batches=None):
 
 def prepare(dataset, *, batch_size, shuffle=True, seed=0, shuffle_buffer=10_000,
             cache=True, bucket=True, num_buckets=8, length_fn=element_length,
-            drop_remainder=False):
+            drop_remainder=False, pad_to=None):
     """Caches, shuffles with a seed, batches (by length buckets) and prefetches.
 
     The order matters: the cache holds the encoded examples, so vectorizing
@@ -177,6 +177,9 @@ def prepare(dataset, *, batch_size, shuffle=True, seed=0, shuffle_buffer=10_000,
         num_buckets: int. Number of length buckets.
         length_fn: bucketing key, see `bucket_batches`.
         drop_remainder: bool. Drop the last partial batch(es).
+        pad_to: int or None. Truncate every sequence to this many steps and
+            pad every batch to exactly this many (no buckets), for models
+            that need a static time axis. Defaults to `None`.
 
     Returns:
         A batched, prefetched `tf.data.Dataset`.
@@ -184,6 +187,13 @@ def prepare(dataset, *, batch_size, shuffle=True, seed=0, shuffle_buffer=10_000,
     check_int("batch_size", batch_size, minimum=1)
     check_int("seed", seed, minimum=0)
     check_int("shuffle_buffer", shuffle_buffer, minimum=1)
+    check_int("pad_to", pad_to, minimum=1, allow_none=True)
+    if any(isinstance(spec, tf.RaggedTensorSpec)
+           for spec in tf.nest.flatten(dataset.element_spec)):
+        dataset = dataset.map(_dense)  # padded batching takes dense elements
+    if pad_to is not None:
+        dataset = dataset.map(lambda *e: _truncate(e if len(e) > 1 else e[0], pad_to))
+        bucket = False
     if cache:
         dataset = dataset.cache()
     if bucket:
@@ -197,6 +207,22 @@ def prepare(dataset, *, batch_size, shuffle=True, seed=0, shuffle_buffer=10_000,
             dataset, batch_size, boundaries=length_boundaries(lengths, num_buckets),
             length_fn=length_fn, drop_remainder=drop_remainder,
         )
+    elif pad_to is not None:
+        shapes = tf.nest.map_structure(
+            lambda spec: [pad_to, *spec.shape[1:]] if spec.shape.rank else [],
+            dataset.element_spec)
+        dataset = dataset.padded_batch(batch_size, padded_shapes=shapes,
+                                       drop_remainder=drop_remainder)
     else:
         dataset = dataset.padded_batch(batch_size, drop_remainder=drop_remainder)
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def _dense(*element):
+    element = element if len(element) > 1 else element[0]
+    return tf.nest.map_structure(
+        lambda t: t.to_tensor() if isinstance(t, tf.RaggedTensor) else t, element)
+
+
+def _truncate(element, length):
+    return tf.nest.map_structure(lambda t: t[:length] if t.shape.rank else t, element)

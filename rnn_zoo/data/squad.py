@@ -1,8 +1,10 @@
 """SQuAD-format question answering data: reading the JSON and turning
 character answer spans into token spans."""
 
+import collections
 import json
 import re
+import string
 
 from rnn_zoo.data.files import read_text
 
@@ -49,7 +51,8 @@ def read_squad(path):
     """Reads a SQuAD v1.1 / v2.0 JSON file into one record per answered question.
 
     Each record has `id`, `question`, `context`, `answer_text` and
-    `answer_start` (the first answer given). SQuAD 2.0 questions marked
+    `answer_start` (the first answer given, for training) and `answers`
+    (every reference answer's text, for scoring). SQuAD 2.0 questions marked
     `is_impossible` (no answer) are skipped.
 
     Raises:
@@ -93,7 +96,60 @@ def read_squad(path):
                     "context": context,
                     "answer_text": answer_text,
                     "answer_start": start,
+                    "answers": [a.get("text", "") for a in qa["answers"]],
                 })
     if not records:
         raise ValueError(f"The SQuAD file {str(path)!r} holds no answered questions.")
     return records
+
+
+def normalize_answer(text):
+    """Lowercase, drop punctuation and articles, squeeze spaces (the official
+    SQuAD evaluation's normalisation).
+
+    Example:
+
+    >>> normalize_answer("The  Eiffel Tower!")
+    'eiffel tower'
+    """
+    text = "".join(c for c in text.lower() if c not in set(string.punctuation))
+    text = re.sub(r"\b(a|an|the)\b", " ", text)
+    return " ".join(text.split())
+
+
+def squad_scores(predictions, references):
+    """Exact match and token F1 in percent, each the best over an example's
+    reference answers, averaged (as the official SQuAD v1.1 script scores).
+
+    Args:
+        predictions: list of str, one predicted answer per question.
+        references: list of lists of str, the reference answers.
+
+    Returns:
+        dict with `exact_match` and `f1`.
+
+    Example:
+
+    >>> squad_scores(["the Eiffel tower", "Paris"], [["Eiffel Tower"], ["in Paris, France"]])
+    {'exact_match': 50.0, 'f1': 75.0}
+    """
+    if len(predictions) != len(references) or not predictions:
+        raise ValueError(
+            "Need one list of reference answers per prediction, and at least "
+            f"one. Received: {len(predictions)} predictions, {len(references)} references"
+        )
+
+    def f1(prediction, reference):
+        p, r = normalize_answer(prediction).split(), normalize_answer(reference).split()
+        common = sum((collections.Counter(p) & collections.Counter(r)).values())
+        if not common:
+            return 0.0
+        precision, recall = common / len(p), common / len(r)
+        return 2 * precision * recall / (precision + recall)
+
+    exact = total_f1 = 0.0
+    for prediction, answers in zip(predictions, references):
+        exact += max(float(normalize_answer(prediction) == normalize_answer(a)) for a in answers)
+        total_f1 += max(f1(prediction, a) for a in answers)
+    n = len(predictions)
+    return {"exact_match": 100 * exact / n, "f1": 100 * total_f1 / n}

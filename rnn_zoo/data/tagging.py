@@ -42,10 +42,25 @@ def tagged_dataset(sentences, tag_set, *, source="the data"):
     ))
 
 
-def encode_tagged(dataset, vocabulary):
-    """Maps `(words, tag_ids)` to `(word_ids, tag_ids)` with the vocabulary."""
-    return dataset.map(lambda w, t: (vocabulary.encode(w), tf.cast(t, tf.int32)),
-                       num_parallel_calls=tf.data.AUTOTUNE)
+def characters(words):
+    """The characters of each word: a `tf.RaggedTensor` `(time, (chars))`."""
+    return tf.strings.unicode_split(words, "UTF-8")
+
+
+def encode_tagged(dataset, vocabulary, char_vocabulary=None):
+    """Maps `(words, tag_ids)` to `(word_ids, tag_ids)` with the vocabulary.
+
+    With a `char_vocabulary` (`split="none"`, over characters), the inputs
+    become `(word_ids, char_ids)`, `char_ids` `(time, longest word)`
+    right-padded with 0: what `sequence_tagger(char_vocabulary_size=...)` reads.
+    """
+    def encode(words, tags):
+        ids = vocabulary.encode(words)
+        if char_vocabulary is not None:
+            ids = (ids, char_vocabulary.encode(characters(words)).to_tensor())
+        return ids, tf.cast(tags, tf.int32)
+
+    return dataset.map(encode, num_parallel_calls=tf.data.AUTOTUNE)
 
 
 def entity_spans(tags):
@@ -98,12 +113,14 @@ def entity_scores(true_tags, predicted_tags):
     return {"precision": precision, "recall": recall, "f1": f1}
 
 
-def predict_tags(model, vocabulary, tags, sentences, *, batch_size=64):
+def predict_tags(model, vocabulary, tags, sentences, *, char_vocabulary=None, batch_size=64):
     """The most likely tag of every word, for sentences given as word lists.
 
-    Sentences are encoded with `vocabulary`, right-padded into batches and
-    tagged by `model` (any tagger whose output is `(batch, time, num_tags)`
-    scores); the padding is cut off again.
+    Sentences are encoded with `vocabulary` (and `char_vocabulary` for a
+    tagger with character inputs), right-padded into one batch and tagged by
+    `model`: the argmax of a softmax tagger's `(batch, time, num_tags)`
+    output, or the Viterbi path of a CRF tagger's (`rnn_zoo.layers.crf_decode`).
+    The padding is cut off again.
 
     Returns:
         List of tag lists, one per sentence, as long as it.
@@ -113,10 +130,65 @@ def predict_tags(model, vocabulary, tags, sentences, *, batch_size=64):
 
     if not sentences:
         return []
-    ids = [vocabulary.encode(list(words)).numpy() if words else np.zeros(0, "int32")
-           for words in sentences]
-    width = max(1, max(len(i) for i in ids))
-    padded = keras.utils.pad_sequences(ids, maxlen=width, padding="post", value=0)
-    scores = model.predict(padded, batch_size=batch_size, verbose=0)
-    best = np.argmax(scores, axis=-1)
+    width = max(1, max(len(words) for words in sentences))
+    ids = np.zeros((len(sentences), width), "int32")
+    for row, words in enumerate(sentences):
+        if words:
+            ids[row, : len(words)] = vocabulary.encode(list(words)).numpy()
+    inputs = ids
+    if char_vocabulary is not None:
+        longest = max([len(w) for words in sentences for w in words] or [1])
+        chars = np.zeros((len(sentences), width, longest), "int32")
+        for row, words in enumerate(sentences):
+            for col, word in enumerate(words):
+                chars[row, col, : len(word)] = char_vocabulary.encode(list(word)).numpy()
+        inputs = [ids, chars]
+    scores = model.predict(inputs, batch_size=batch_size, verbose=0)
+    if np.ndim(scores) == 4:  # a CRF posterior
+        from rnn_zoo.layers import crf_decode
+
+        best = keras.ops.convert_to_numpy(crf_decode(scores))
+    else:
+        best = np.argmax(scores, axis=-1)
     return [[tags[k] for k in row[: len(words)]] for row, words in zip(best, sentences)]
+
+
+def char_vocabulary_of(dataset):
+    """A character vocabulary adapted on the words of a `(words, tags)` dataset."""
+    from rnn_zoo.data.vocabulary import Vocabulary
+
+    return Vocabulary.adapt(dataset.map(lambda w, t: characters(w).flat_values), split="none")
+
+
+def tagging_batches(run, splits, *, batch_size, seed=0, standardize="none", max_tokens=None,
+                    char_features=False, pad_to=None):
+    """Vocabularies and length-bucketed batches for a tagging recipe.
+
+    Args:
+        run: an `rnn_zoo.training.Run`: the vocabularies are loaded from it
+            (a resume) or adapted on the training split and saved in it.
+        splits: dict split name -> dataset of `(words, tag_ids)`; needs `"train"`.
+        batch_size, seed: batching and shuffling (the training split only).
+        standardize: `"none"` or `"lower"`, for the words.
+        max_tokens: int or None. Word vocabulary size.
+        char_features: bool. Also character ids per word (`char_vocabulary`).
+        pad_to: int or None. Pad (and cut) every batch to this many words
+            instead of length buckets (see `prepare`).
+
+    Returns:
+        `(vocabulary, char_vocabulary or None, batches)`.
+    """
+    from rnn_zoo.data.pipeline import prepare
+    from rnn_zoo.data.vocabulary import Vocabulary
+
+    vocabulary = run.vocabulary(lambda: Vocabulary.adapt(
+        splits["train"].map(lambda w, t: w), split="none", standardize=standardize,
+        max_tokens=max_tokens))
+    char_vocabulary = (run.vocabulary(lambda: char_vocabulary_of(splits["train"]),
+                                      "char_vocabulary") if char_features else None)
+    batches = {
+        split: prepare(encode_tagged(ds, vocabulary, char_vocabulary), batch_size=batch_size,
+                       shuffle=split == "train", seed=seed, pad_to=pad_to)
+        for split, ds in splits.items()
+    }
+    return vocabulary, char_vocabulary, batches

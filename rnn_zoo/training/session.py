@@ -110,14 +110,15 @@ class Session:
         self.stopped_by_time_limit = any(isinstance(c, TimeLimit) and c.stopped for c in aids)
         return history
 
-    def evaluate(self, model, datasets):
+    def evaluate(self, model, datasets, *, callbacks=()):
         """Evaluates on each named dataset: `{"validation": ds}` ->
         `{"validation_loss": ..., "validation_accuracy": ...}`."""
         metrics = {}
         for split, dataset in datasets.items():
             if dataset is None:
                 continue
-            results = model.evaluate(dataset, verbose=0, return_dict=True)
+            results = model.evaluate(dataset, verbose=0, return_dict=True,
+                                     callbacks=list(callbacks))
             metrics.update({f"{split}_{k}": float(v) for k, v in results.items()})
         return metrics
 
