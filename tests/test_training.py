@@ -81,6 +81,18 @@ def test_saving_keeps_earlier_models_metrics_and_history_rows(tmp_path):
     assert run.labels(lambda: ["changed"]) == ["a", "b"]  # a resume reloads them
 
 
+def test_default_run_dirs_never_collide(tmp_path):
+    from rnn_zoo.training.runs import default_run_dir
+
+    assert default_run_dir("demo", root=tmp_path) == tmp_path / "demo"
+    assert default_run_dir("demo", resume=True, root=tmp_path) == tmp_path / "demo"
+    Run.start(tmp_path / "demo", recipe="demo", arguments=ARGS)
+    assert default_run_dir("demo", root=tmp_path) == tmp_path / "demo-2"
+    Run.start(tmp_path / "demo-2", recipe="demo", arguments=ARGS)
+    assert default_run_dir("demo", root=tmp_path) == tmp_path / "demo-3"
+    assert default_run_dir("demo", resume=True, root=tmp_path) == tmp_path / "demo-2"
+
+
 def test_plot_history_writes_a_png(tmp_path):
     rows = [{"epoch": 0, "loss": 2.0, "val_loss": 2.1, "accuracy": 0.3, "learning_rate": 1e-3},
             {"epoch": 1, "loss": 1.5, "val_loss": 1.7, "accuracy": 0.4, "learning_rate": 5e-4}]
@@ -178,7 +190,7 @@ def test_cli_parses_typed_options_into_builder_kwargs():
     assert cli.model_kwargs(args) == {"cell": "gru", "units": 16, "num_layers": 1,
                                       "embedding_dim": 128, "dropout": 0.5,
                                       "bidirectional": False}
-    assert str(args.run_dir) == "runs/demo" and args.distribute == "none"
+    assert args.run_dir is None and args.distribute == "none"
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -83,8 +83,9 @@ def recipe_parser(recipe, description, *, epochs=10, batch_size=64, learning_rat
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     group = parser.add_argument_group("run and training")
-    group.add_argument("--run-dir", type=pathlib.Path, default=pathlib.Path("runs") / recipe,
-                       help=f"where the run is saved (default runs/{recipe})")
+    group.add_argument("--run-dir", type=pathlib.Path, default=None,
+                       help=f"where the run is saved (default: runs/{recipe}, or the next "
+                       f"free runs/{recipe}-N; with --resume, the latest of them)")
     group.add_argument("--resume", action="store_true",
                        help="continue the run in --run-dir (same model and data arguments)")
     group.add_argument("--epochs", type=positive_int, default=epochs,

@@ -321,6 +321,26 @@ class Run:
         return data
 
 
+def default_run_dir(recipe, *, resume=False, root="runs"):
+    """`runs/<recipe>`, or the next free `runs/<recipe>-N` for a new run, so
+    running a recipe twice never collides; for a resume, the latest existing.
+
+    Example:
+
+    >>> str(default_run_dir("demo", root="/nonexistent"))
+    '/nonexistent/demo'
+    """
+    root = pathlib.Path(root)
+
+    def candidate(n):
+        return root / (recipe if n == 1 else f"{recipe}-{n}")
+
+    n = 1
+    while candidate(n).exists() and any(candidate(n).iterdir()):
+        n += 1
+    return candidate(max(n - 1, 1)) if resume else candidate(n)
+
+
 def versions():
     import tensorflow as tf
 

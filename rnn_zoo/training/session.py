@@ -13,7 +13,7 @@ import rnn_zoo
 from rnn_zoo.training.callbacks import TimeLimit, training_callbacks
 from rnn_zoo.training.distribute import get_strategy, is_chief, scope
 from rnn_zoo.training.plots import plot_history
-from rnn_zoo.training.runs import Run
+from rnn_zoo.training.runs import Run, default_run_dir
 
 
 class Session:
@@ -43,6 +43,8 @@ class Session:
         self.stopped_by_time_limit = False
         keras.utils.set_random_seed(args.seed)
         self.strategy = get_strategy(args.distribute)
+        if args.run_dir is None:
+            args.run_dir = default_run_dir(recipe, resume=args.resume)
         run_dir = pathlib.Path(args.run_dir)
         if not is_chief():
             task = json.loads(os.environ["TF_CONFIG"])["task"]
