@@ -29,7 +29,7 @@ TASKS = {
 
 
 def parse_args(argv=None):
-    parser = cli.recipe_parser(RECIPE, __doc__, epochs=8, batch_size=64, learning_rate=3e-3,
+    parser = cli.recipe_parser(RECIPE, __doc__, epochs=4, batch_size=64, learning_rate=3e-3,
                                patience=3)
     cli.add_model_arguments(parser, cell="gru", units=64, embedding_dim=32,
                             bidirectional=True)
