@@ -121,6 +121,7 @@ def test_bucketing_pads_less_than_plain_batches_and_keeps_every_example():
     real = sum(int(tf.math.count_nonzero(x)) for x, _ in bucketed)
     assert real == int(lengths.sum())
     assert sum(int(tf.shape(y)[0]) for _, y in bucketed) == len(lengths)
+    assert int(bucketed.cardinality()) == len(list(bucketed))  # known to Keras up front
 
 
 def test_prepare_shuffles_with_its_seed():

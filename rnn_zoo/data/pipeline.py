@@ -203,10 +203,14 @@ def prepare(dataset, *, batch_size, shuffle=True, seed=0, shuffle_buffer=10_000,
     if shuffle:
         dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
     if bucket:
-        dataset = bucket_batches(
-            dataset, batch_size, boundaries=length_boundaries(lengths, num_buckets),
-            length_fn=length_fn, drop_remainder=drop_remainder,
-        )
+        boundaries = length_boundaries(lengths, num_buckets)
+        dataset = bucket_batches(dataset, batch_size, boundaries=boundaries,
+                                 length_fn=length_fn, drop_remainder=drop_remainder)
+        # Buckets hide the number of batches from tf.data; it follows from the
+        # lengths, and telling it lets Keras size its progress bar and epochs.
+        counts = np.bincount(np.searchsorted(boundaries, lengths, side="right"))
+        batches = counts // batch_size if drop_remainder else -(-counts // batch_size)
+        dataset = dataset.apply(tf.data.experimental.assert_cardinality(int(batches.sum())))
     elif pad_to is not None:
         shapes = tf.nest.map_structure(
             lambda spec: [pad_to, *spec.shape[1:]] if spec.shape.rank else [],
