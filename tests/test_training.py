@@ -26,7 +26,19 @@ def test_new_run_writes_config_and_never_overwrites(tmp_path):
     assert config["recipe"] == "demo" and config["arguments"] == ARGS
     assert config["versions"]["keras"] == keras.__version__
     assert run.state == "new" and not run.resumed
+    run.path("history").write_text("epoch,loss\n0,1.0\n")  # it trained
     with pytest.raises(FileExistsError, match="already holds a run .* Pass --resume to continue it"):
+        Run.start(tmp_path / "r", recipe="demo", arguments=ARGS)
+
+
+def test_a_start_that_failed_before_training_is_taken_over(tmp_path):
+    run = Run.start(tmp_path / "r", recipe="demo", arguments=ARGS)
+    run.save_json("vocabulary", {"tokens": ["stale"]})
+    (tmp_path / "r" / "checkpoints").mkdir()
+    again = Run.start(tmp_path / "r", recipe="demo", arguments=dict(ARGS, units=8))
+    assert again.arguments["units"] == 8 and not (tmp_path / "r" / "vocabulary.json").exists()
+    (tmp_path / "r" / "history.csv").write_text("epoch,loss\n0,1.0\n")
+    with pytest.raises(FileExistsError, match="already holds a run"):
         Run.start(tmp_path / "r", recipe="demo", arguments=ARGS)
 
 

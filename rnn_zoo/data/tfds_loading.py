@@ -2,8 +2,6 @@
 
 import contextlib
 
-import tensorflow_datasets as tfds
-
 from rnn_zoo._validation import suggest
 
 # tensorflow-datasets retries a failed download ten times with a growing
@@ -49,6 +47,8 @@ def dataset_builder(name, *, data_dir=None, files_hint=None):
         ValueError: if TFDS knows no data set of that name, with the closest
             names it knows.
     """
+    import tensorflow_datasets as tfds  # slow to import: only when used
+
     try:
         return tfds.builder(name, data_dir=data_dir)
     except tfds.core.registered.DatasetNotFoundError:
@@ -89,6 +89,8 @@ def load_tfds(name, *, split, data_dir=None, download=True, files_hint=None,
         DatasetUnavailableError: not prepared in `data_dir` and not
             downloadable (or `download=False`).
     """
+    import tensorflow_datasets as tfds
+
     builder = dataset_builder(name, data_dir=data_dir, files_hint=files_hint)
     where = data_dir or "the default folder ~/tensorflow_datasets"
     if not builder.is_prepared():

@@ -59,6 +59,19 @@ def _write_json(path, data):
     os.replace(tmp, path)  # never a half-written file
 
 
+def _never_trained(directory):
+    """True if a directory holds only what a run writes before training
+    (`config.json`, vocabularies, empty folders): a start that failed on its
+    data, which a new run may take over. Anything else is kept."""
+    for entry in directory.iterdir():
+        if entry.is_dir():
+            if any(entry.iterdir()):
+                return False
+        elif entry.suffix != ".json":
+            return False
+    return (directory / FILES["config"]).is_file()
+
+
 def _flags(arguments):
     """`{"units": 64}` -> `--units 64`, for the messages."""
     parts = []
@@ -102,7 +115,8 @@ class Run:
         """Starts a new run in an empty (or absent) directory, or resumes one.
 
         A new run refuses a directory that already holds files, so no
-        finished run is ever overwritten. A resume refuses a run made by
+        finished run is ever overwritten (it takes over only a run that
+        failed before training: `config.json` and vocabularies, nothing else). A resume refuses a run made by
         another recipe or with other arguments (everything but `resumable`,
         which only say how long and how loudly to train), before touching
         any file.
@@ -126,6 +140,9 @@ class Run:
         arguments = _jsonable(dict(arguments))
         config_path = directory / FILES["config"]
         if not resume:
+            if directory.exists() and _never_trained(directory):
+                for leftover in directory.glob("*.json"):  # a start that failed early
+                    leftover.unlink()
             if directory.exists() and any(directory.iterdir()):
                 raise FileExistsError(
                     f"The run directory {str(directory)!r} already holds a run "
