@@ -141,8 +141,8 @@ class Run:
         config_path = directory / FILES["config"]
         if not resume:
             if directory.exists() and _never_trained(directory):
-                for leftover in directory.glob("*.json"):  # a start that failed early
-                    leftover.unlink()
+                for leftover in directory.iterdir():  # a start that failed early
+                    leftover.rmdir() if leftover.is_dir() else leftover.unlink()
             if directory.exists() and any(directory.iterdir()):
                 raise FileExistsError(
                     f"The run directory {str(directory)!r} already holds a run "
