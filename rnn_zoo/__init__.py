@@ -12,11 +12,13 @@ from rnn_zoo.registry import (
     model_info,
     register_model,
 )
+from rnn_zoo.tasks.question_answerer import best_span
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ModelSpec",
+    "best_span",
     "build",
     "cells",
     "decoding",

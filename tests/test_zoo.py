@@ -44,11 +44,19 @@ def pad(x, kwargs, extra):
     Float inputs of rank >= 3 (features, video frames) are padded along axis 1
     with the model's `mask_value` when it has one.
     Returns the padded inputs and a map padded length -> original length."""
-    padded, lengths = [], {}
+    padded, lengths, token_steps = [], {}, {}
     for k, arr in enumerate(as_list(x)):
         steps = extra + k
         if arr.ndim == 2 and np.issubdtype(arr.dtype, np.integer):
             value = 0
+            token_steps.setdefault(arr.shape[1], steps)
+        elif arr.ndim == 3 and np.issubdtype(arr.dtype, np.integer):
+            # Sub-token ids per token (characters of each word), aligned with
+            # the token input of the same length: padded like it on the token
+            # axis, and on their own axis too.
+            steps = token_steps.get(arr.shape[1], steps)
+            padded.append(np.pad(arr, [(0, 0), (0, steps), (0, 2)]))
+            continue
         elif arr.ndim >= 3 and kwargs.get("mask_value") is not None:
             value = kwargs["mask_value"]
         else:
@@ -77,7 +85,11 @@ def test_build_outputs_and_compile(name):
 def test_training_step_changes_every_weight(name, variant):
     model, kwargs, x, y = tiny(name, **variant)
     model.compile(
-        optimizer=keras.optimizers.SGD(0.5),
+        # Adam's first step moves every weight with a nonzero gradient by about
+        # the learning rate, however small the gradient (SGD's update can
+        # vanish below float precision, e.g. additive attention's query at
+        # initialization); a weight cut off from the loss still stays put.
+        optimizer=keras.optimizers.Adam(0.01, epsilon=1e-12),
         loss=model.loss,
         run_eagerly=keras.backend.backend() == "tensorflow",
     )

@@ -7,6 +7,7 @@ strategy: `"greedy"`, `"sample"`, `"top_k"`, `"top_p"` or `"beam"`.
 
 from rnn_zoo.decoding import captioning  # noqa: F401  (registers its step model)
 from rnn_zoo.decoding import language_model  # noqa: F401  (registers its step model)
+from rnn_zoo.decoding import seq2seq  # noqa: F401  (registers Seq2SeqStepModel)
 from rnn_zoo.decoding.base import StepModel, register_step_model
 from rnn_zoo.decoding.generate import Generation, generate, step_model_for
 from rnn_zoo.decoding.language_model import LanguageModelStep

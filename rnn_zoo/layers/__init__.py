@@ -2,8 +2,12 @@
 
 from rnn_zoo.layers.attention import BahdanauAttention, LuongAttention
 from rnn_zoo.layers.batch_size_check import BatchSizeCheck
+from rnn_zoo.layers.character_encoder import CharacterEncoder
+from rnn_zoo.layers.crf import CRF, CRFAccuracy, CRFLoss, crf_decode
 from rnn_zoo.layers.ctc import CTCBlankPadding
+from rnn_zoo.layers.pointer import BilinearPointer
 from rnn_zoo.layers.pooling import AttentionPooling1D, MaskedGlobalMaxPooling1D
+from rnn_zoo.layers.seq2seq_decoder import ScheduledSamplingDecoder
 from rnn_zoo.layers.tied_logits import TiedLogits, VocabularyIds
 from rnn_zoo.layers.time import FoldTime, FrameMasking, MaskedConv1D, UnfoldTime
 
@@ -11,12 +15,19 @@ __all__ = [
     "AttentionPooling1D",
     "BahdanauAttention",
     "BatchSizeCheck",
+    "BilinearPointer",
+    "CharacterEncoder",
+    "CRF",
+    "CRFAccuracy",
+    "CRFLoss",
     "CTCBlankPadding",
+    "crf_decode",
     "FoldTime",
     "FrameMasking",
     "LuongAttention",
     "MaskedConv1D",
     "MaskedGlobalMaxPooling1D",
+    "ScheduledSamplingDecoder",
     "TiedLogits",
     "UnfoldTime",
     "VocabularyIds",

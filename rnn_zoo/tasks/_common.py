@@ -92,8 +92,11 @@ def softmax_head(x, num_outputs, dropout, name="logits"):
     )
 
 
-def compile_model(model, *, learning_rate, global_clipnorm, metrics=("accuracy",)):
-    """Adam with global-norm clipping, sparse cross-entropy, accuracy.
+def compile_model(
+    model, *, learning_rate, global_clipnorm, metrics=("accuracy",), loss=None
+):
+    """Adam with global-norm clipping, sparse cross-entropy (or `loss`),
+    accuracy.
 
     Padded positions carry the output's mask, which Keras turns into sample
     weights for the loss and the metrics.
@@ -102,7 +105,7 @@ def compile_model(model, *, learning_rate, global_clipnorm, metrics=("accuracy",
         optimizer=keras.optimizers.Adam(
             learning_rate=learning_rate, global_clipnorm=global_clipnorm
         ),
-        loss=keras.losses.SparseCategoricalCrossentropy(),
+        loss=loss if loss is not None else keras.losses.SparseCategoricalCrossentropy(),
         metrics=[
             keras.metrics.SparseCategoricalAccuracy(name=m) if m == "accuracy" else m
             for m in metrics
