@@ -41,6 +41,8 @@ def tiny(name, **overrides):
 def pad(x, kwargs, extra):
     """Appends padding steps to every sequence input: input k gets
     `extra + k` steps, so each output's time axis tells which input it follows.
+    Float inputs of rank >= 3 (features, video frames) are padded along axis 1
+    with the model's `mask_value` when it has one.
     Returns the padded inputs and a map padded length -> original length."""
     padded, lengths, token_steps = [], {}, {}
     for k, arr in enumerate(as_list(x)):
@@ -55,7 +57,7 @@ def pad(x, kwargs, extra):
             steps = token_steps.get(arr.shape[1], steps)
             padded.append(np.pad(arr, [(0, 0), (0, steps), (0, 2)]))
             continue
-        elif arr.ndim == 3 and kwargs.get("mask_value") is not None:
+        elif arr.ndim >= 3 and kwargs.get("mask_value") is not None:
             value = kwargs["mask_value"]
         else:
             padded.append(arr)

@@ -5,6 +5,7 @@ a registered `StepModel` recognises; `get(name, **config)` returns a search
 strategy: `"greedy"`, `"sample"`, `"top_k"`, `"top_p"` or `"beam"`.
 """
 
+from rnn_zoo.decoding import captioning  # noqa: F401  (registers its step model)
 from rnn_zoo.decoding import language_model  # noqa: F401  (registers its step model)
 from rnn_zoo.decoding import seq2seq  # noqa: F401  (registers Seq2SeqStepModel)
 from rnn_zoo.decoding.base import StepModel, register_step_model

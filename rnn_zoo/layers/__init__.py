@@ -4,10 +4,12 @@ from rnn_zoo.layers.attention import BahdanauAttention, LuongAttention
 from rnn_zoo.layers.batch_size_check import BatchSizeCheck
 from rnn_zoo.layers.character_encoder import CharacterEncoder
 from rnn_zoo.layers.crf import CRF, CRFAccuracy, CRFLoss, crf_decode
+from rnn_zoo.layers.ctc import CTCBlankPadding
 from rnn_zoo.layers.pointer import BilinearPointer
 from rnn_zoo.layers.pooling import AttentionPooling1D, MaskedGlobalMaxPooling1D
 from rnn_zoo.layers.seq2seq_decoder import ScheduledSamplingDecoder
 from rnn_zoo.layers.tied_logits import TiedLogits, VocabularyIds
+from rnn_zoo.layers.time import FoldTime, FrameMasking, MaskedConv1D, UnfoldTime
 
 __all__ = [
     "AttentionPooling1D",
@@ -18,10 +20,15 @@ __all__ = [
     "CRF",
     "CRFAccuracy",
     "CRFLoss",
+    "CTCBlankPadding",
     "crf_decode",
+    "FoldTime",
+    "FrameMasking",
     "LuongAttention",
+    "MaskedConv1D",
     "MaskedGlobalMaxPooling1D",
     "ScheduledSamplingDecoder",
     "TiedLogits",
+    "UnfoldTime",
     "VocabularyIds",
 ]

@@ -1,0 +1,168 @@
+"""Command-line options the recipes share: explicit, type-checked, no abbreviations.
+
+An unknown option, a misspelt one or a value of the wrong type stops the
+recipe with argparse's usage message (exit code 2) before anything runs.
+"""
+
+import argparse
+import math
+import pathlib
+
+from rnn_zoo.cells import CELLS
+from rnn_zoo.training.distribute import STRATEGIES
+
+
+def positive_int(text):
+    """argparse type: an int >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+    return value
+
+
+def non_negative_int(text):
+    """argparse type: an int >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
+def positive_float(text):
+    """argparse type: a finite float > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return value
+
+
+def rate(text):
+    """argparse type: a float in [0, 1) (dropout)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}")
+    return value
+
+
+def recipe_parser(recipe, description, *, epochs=10, batch_size=64, learning_rate=1e-3,
+                  patience=3, time_limit=None):
+    """An `ArgumentParser` with the training options every recipe takes.
+
+    Options: `--run-dir`, `--resume`, `--epochs`, `--steps-per-epoch`,
+    `--batch-size`, `--learning-rate`, `--global-clipnorm`, `--patience`,
+    `--time-limit`, `--seed`, `--distribute`, `--verbose`. Abbreviated
+    options are refused (`allow_abbrev=False`), so a typo never silently
+    picks another option.
+
+    Args:
+        recipe: str. The recipe's name; the default run directory is
+            `runs/<recipe>`.
+        description: str. The recipe's docstring.
+        epochs, batch_size, learning_rate, patience, time_limit: the
+            recipe's defaults.
+
+    Returns:
+        `argparse.ArgumentParser`.
+    """
+    parser = argparse.ArgumentParser(
+        prog=f"python recipes/{recipe}.py",
+        description=description,
+        allow_abbrev=False,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    group = parser.add_argument_group("run and training")
+    group.add_argument("--run-dir", type=pathlib.Path, default=None,
+                       help=f"where the run is saved (default: runs/{recipe}, or the next "
+                       f"free runs/{recipe}-N; with --resume, the latest of them)")
+    group.add_argument("--resume", action="store_true",
+                       help="continue the run in --run-dir (same model and data arguments)")
+    group.add_argument("--epochs", type=positive_int, default=epochs,
+                       help=f"total epochs; a resume trains up to this many (default {epochs})")
+    group.add_argument("--steps-per-epoch", type=positive_int, default=None,
+                       help="training steps per epoch (default: one pass over the data)")
+    group.add_argument("--batch-size", type=positive_int, default=batch_size,
+                       help=f"global batch size (default {batch_size})")
+    group.add_argument("--learning-rate", type=positive_float, default=learning_rate,
+                       help=f"Adam's initial learning rate (default {learning_rate:g})")
+    group.add_argument("--global-clipnorm", type=positive_float, default=1.0,
+                       help="clip the gradients' global norm to this (default 1.0)")
+    group.add_argument("--patience", type=non_negative_int, default=patience,
+                       help=f"early-stopping patience in epochs, 0 = off (default {patience})")
+    group.add_argument("--time-limit", type=positive_float, default=time_limit,
+                       help="stop training once the recipe has run this many minutes "
+                       "(data loading included; the last epoch may be cut short)"
+                       + (f" (default {time_limit:g})" if time_limit else " (default: none)"))
+    group.add_argument("--seed", type=non_negative_int, default=0,
+                       help="seed for weights, shuffling and sampling (default 0)")
+    group.add_argument("--distribute", choices=STRATEGIES, default="none",
+                       help="train under a tf.distribute strategy: mirrored (local "
+                       "GPUs or logical CPUs) or multi_worker (TF_CONFIG) (default none)")
+    group.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1,
+                       help="Keras progress: 0 silent, 1 bar, 2 one line per epoch (default 1)")
+    return parser
+
+
+MODEL_ARGUMENTS = ("cell", "units", "num_layers", "embedding_dim", "dropout", "bidirectional",
+                   "pooling")
+
+
+def add_model_arguments(parser, *, cell="lstm", units=128, num_layers=1, embedding_dim=128,
+                        dropout=0.0, bidirectional=None):
+    """Adds the model options named as the builders' kwargs.
+
+    `--cell`, `--units`, `--num-layers`, `--embedding-dim`, `--dropout`, and
+    `--bidirectional/--no-bidirectional` when `bidirectional` is not `None`.
+    """
+    group = parser.add_argument_group("model")
+    group.add_argument("--cell", choices=CELLS, default=cell,
+                       help=f"recurrent cell (default {cell})")
+    group.add_argument("--units", type=positive_int, default=units,
+                       help=f"width of each recurrent layer (default {units})")
+    group.add_argument("--num-layers", type=positive_int, default=num_layers,
+                       help=f"stacked recurrent layers (default {num_layers})")
+    group.add_argument("--embedding-dim", type=positive_int, default=embedding_dim,
+                       help=f"token embedding width (default {embedding_dim})")
+    group.add_argument("--dropout", type=rate, default=dropout,
+                       help=f"dropout on layer inputs and before the head (default {dropout:g})")
+    if bidirectional is not None:
+        group.add_argument("--bidirectional", action=argparse.BooleanOptionalAction,
+                           default=bidirectional,
+                           help=f"read both directions (default {bidirectional})")
+    return group
+
+
+def add_tfds_arguments(parser, *, default, files_help):
+    """Adds `--tfds NAME`, `--data-dir` and `--no-download` (and a data group).
+
+    Returns:
+        The argument group, for the recipe's own-files options.
+    """
+    group = parser.add_argument_group(
+        "data", f"A tensorflow-datasets name, or your own files ({files_help})."
+    )
+    group.add_argument("--tfds", default=default, metavar="NAME",
+                       help=f"TFDS data set (default {default})")
+    group.add_argument("--data-dir", type=pathlib.Path, default=None,
+                       help="TFDS data folder, passed to tfds.load (default ~/tensorflow_datasets)")
+    group.add_argument("--no-download", dest="download", action="store_false",
+                       help="fail at once if the TFDS data set is not prepared in --data-dir")
+    group.add_argument("--max-examples", type=positive_int, default=None,
+                       help="use at most this many examples per split (quick runs)")
+    return group
+
+
+def model_kwargs(args, names=MODEL_ARGUMENTS):
+    """The builder kwargs among the parsed arguments (those the recipe has)."""
+    return {name: getattr(args, name) for name in names if hasattr(args, name)}

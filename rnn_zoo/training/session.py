@@ -1,0 +1,175 @@
+"""What every recipe does around its own data and model: seed, strategy, run
+directory, build, fit with the training aids, evaluate, save and report."""
+
+import json
+import math
+import os
+import pathlib
+import time
+
+import keras
+
+import rnn_zoo
+from rnn_zoo.training.callbacks import TimeLimit, training_callbacks
+from rnn_zoo.training.distribute import get_strategy, is_chief, scope
+from rnn_zoo.training.plots import plot_history
+from rnn_zoo.training.runs import Run, default_run_dir
+
+
+class Session:
+    """One recipe invocation: `Session(recipe, args)` then `build`, `fit`,
+    `evaluate`, `finish`.
+
+    On creation it seeds Python, NumPy and the backend (`args.seed`), picks
+    the `tf.distribute` strategy (`args.distribute`) and starts or resumes
+    the run directory (`args.run_dir`, `args.resume`). Under
+    `multi_worker`, workers other than the chief write into
+    `<run_dir>/workers/<type>_<index>` so they never touch the chief's files.
+
+    Args:
+        recipe: str. The recipe's name, recorded in `config.json`.
+        args: the parsed `argparse.Namespace` (`rnn_zoo.training.cli`).
+
+    Attributes:
+        run: the `Run`.
+        strategy: the `tf.distribute.Strategy` or `None`.
+    """
+
+    def __init__(self, recipe, args):
+        self.args = args
+        self.recipe = recipe
+        self._start = time.monotonic()
+        self.train_seconds = 0.0
+        self.stopped_by_time_limit = False
+        keras.utils.set_random_seed(args.seed)
+        self.strategy = get_strategy(args.distribute)
+        if args.run_dir is None:
+            args.run_dir = default_run_dir(recipe, resume=args.resume)
+        run_dir = pathlib.Path(args.run_dir)
+        if not is_chief():
+            task = json.loads(os.environ["TF_CONFIG"])["task"]
+            run_dir = run_dir / "workers" / f"{task['type']}_{task['index']}"
+        self.run = Run.start(run_dir, recipe=recipe, arguments=vars(args), resume=args.resume)
+        status = f"resuming a {self.run.state} run" if self.run.resumed else "new run"
+        print(f"[{recipe}] run directory: {self.run.directory} ({status})")
+        if self.strategy is not None:
+            print(f"[{recipe}] {type(self.strategy).__name__} with "
+                  f"{self.strategy.num_replicas_in_sync} replicas")
+
+    @property
+    def replicas(self):
+        return self.strategy.num_replicas_in_sync if self.strategy is not None else 1
+
+    def build(self, name, **kwargs):
+        """`rnn_zoo.build(name, **kwargs)` under the strategy, recorded in the run.
+
+        The learning rate and clipping come from the recipe's options unless
+        given. A resume checks the kwargs against the run's and, if the run
+        had finished, continues from its saved model (optimizer state kept).
+        """
+        kwargs.setdefault("learning_rate", self.args.learning_rate)
+        kwargs.setdefault("global_clipnorm", self.args.global_clipnorm)
+        self.run.set_model(name, kwargs)
+        with scope(self.strategy):
+            if self.run.state == "finished":
+                print(f"[{self.recipe}] continuing from {self.run.path('model')} "
+                      f"after {self.run.epochs_done()} epochs")
+                return self.run.load_model()
+            return rnn_zoo.build(name, **kwargs)
+
+    def fit(self, model, train, validation=None, *, callbacks=(), monitor=None):
+        """`model.fit` with the training aids (`training_callbacks`) and the
+        recipe's epochs, steps, patience and time limit.
+
+        Returns:
+            The `History`, or `None` if the run already trained `--epochs`.
+        """
+        args = self.args
+        initial_epoch = self.run.epochs_done() if self.run.state == "finished" else 0
+        if initial_epoch >= args.epochs:
+            print(f"[{self.recipe}] the run already trained {initial_epoch} epochs; "
+                  "pass a larger --epochs to train more.")
+            return None
+        if model.optimizer is not None and not model.optimizer.built:
+            # Creating the optimizer's variables now, not inside the first
+            # training step, spares tf.function a second trace of the step.
+            with scope(self.strategy):
+                model.optimizer.build(model.trainable_variables)
+        monitor = monitor or ("val_loss" if validation is not None else "loss")
+        aids = training_callbacks(
+            self.run, monitor=monitor, patience=args.patience,
+            time_limit=args.time_limit, time_limit_start=self._start,
+            verbose=1 if args.verbose else 0,
+        )
+        start = time.monotonic()
+        history = model.fit(
+            train, validation_data=validation, epochs=args.epochs,
+            initial_epoch=initial_epoch, steps_per_epoch=args.steps_per_epoch,
+            callbacks=aids + list(callbacks), verbose=args.verbose,
+            shuffle=False,  # the datasets come shuffled (seeded) by the recipe
+        )
+        self.train_seconds += time.monotonic() - start
+        self.stopped_by_time_limit = any(isinstance(c, TimeLimit) and c.stopped for c in aids)
+        return history
+
+    def evaluate(self, model, datasets, *, callbacks=()):
+        """Evaluates on each named dataset: `{"validation": ds}` ->
+        `{"validation_loss": ..., "validation_accuracy": ...}`."""
+        metrics = {}
+        for split, dataset in datasets.items():
+            if dataset is None:
+                continue
+            results = model.evaluate(dataset, verbose=0, return_dict=True,
+                                     callbacks=list(callbacks))
+            metrics.update({f"{split}_{k}": float(v) for k, v in results.items()})
+        return metrics
+
+    def finish(self, model, metrics, *, samples=None, data=None):
+        """Saves the model, metrics, curves and samples; prints a report.
+
+        Args:
+            model: the trained model.
+            metrics: dict of final figures (`evaluate`'s, plus the recipe's).
+            samples: str. Generated text or predictions for `samples.txt`.
+            data: dict of facts about the data (sizes, padding fraction).
+
+        Returns:
+            The metrics dict as written to `metrics.json`.
+        """
+        run = self.run
+        run.save_model(model)
+        rows = run.history()
+        if rows:
+            plot_history(rows, run.path("curves"), title=f"{self.recipe}: {run.directory.name}")
+        figures = dict(metrics)
+        figures.update({
+            "epochs_trained": run.epochs_done(),
+            "train_seconds": round(self.train_seconds, 1),
+            "wall_seconds": round(time.monotonic() - self._start, 1),
+            "stopped_by_time_limit": self.stopped_by_time_limit,
+            "replicas": self.replicas,
+            "parameters": int(model.count_params()),
+        })
+        if data:
+            figures["data"] = data
+        figures = run.save_metrics(figures)
+        if samples:
+            run.write_samples(samples, heading="final")
+        print(f"\n[{self.recipe}] results ({run.directory}):")
+        for key, value in figures.items():
+            if isinstance(value, float):
+                print(f"  {key}: {value:.4g}")
+            elif not isinstance(value, (dict, list)) and key != "earlier":
+                print(f"  {key}: {value}")
+        if samples:
+            print(f"\n{samples}")
+        print(f"\n[{self.recipe}] use it: python recipes/predict.py {run.directory} ...")
+        return figures
+
+
+def perplexity(loss):
+    """`exp(loss)` for a mean cross-entropy in nats (inf if it overflows)."""
+    try:
+        return math.exp(loss)
+    except OverflowError:
+        return float("inf")
