@@ -12,15 +12,18 @@ Methods, all sampling from softmax(logits) one token at a time:
   loop compiled (tf.function + XLA on TensorFlow, jax.jit on JAX).
 - `rnn_zoo_greedy`: the same with `strategy="greedy"`.
 - `rnn_zoo_eager`: `generate(..., jit_compile=False)`: the same step model
-  called eagerly per token.
+  called eagerly per token (timed on `--eager-tokens`, 100, as it is slow).
 - `rerun_prefix`: the keras-io text-generation way: run the whole model on
   the growing text for every new token (the forward pass compiled with
-  `tf.function`/`jax.jit`, sampling in NumPy), so a token costs more the
+  `tf.function`/`jax.jit`, the text right-padded to a power of two so that
+  few shapes are compiled, sampling in NumPy), so a token costs more the
   longer the text.
 - `torch_lstmcell`: `nn.Embedding -> nn.LSTMCell -> nn.Linear ->
   torch.multinomial` in a Python loop with carried `(h, c)`, under
-  `torch.inference_mode()` (skipped if torch is missing: `pip install
-  ".[benchmark]"`).
+  `torch.inference_mode()`, PyTorch's default threads (one per core).
+  Skipped if torch is missing: `pip install ".[benchmark]"`. (The thread
+  count is not varied within a run: switching OpenMP back from 1 to 2
+  threads made this loop 20x slower for the rest of the process.)
 
 Timings are interleaved (each repeat runs every method once, in turn), so a
 load change on a shared machine hits all methods alike; medians and ranges
@@ -53,6 +56,9 @@ import rnn_zoo  # noqa: E402
 from rnn_zoo import decoding  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent
+# Methods 100-1000x slower than the others: timed in the first
+# `--slow-repeats` repeats only (still interleaved with the rest).
+SLOW = ("rnn_zoo_eager", "rerun_prefix")
 
 
 def parse_args(argv):
@@ -63,7 +69,11 @@ def parse_args(argv):
     parser.add_argument("--units", type=int, default=256)
     parser.add_argument("--embedding-dim", type=int, default=64)
     parser.add_argument("--vocabulary-size", type=int, default=65)
+    parser.add_argument("--eager-tokens", type=int, default=100,
+                        help="tokens per run for the slow eager method")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--slow-repeats", type=int, default=2,
+                        help="repeats of the slow methods (eager, re-run prefix)")
     parser.add_argument("--out", type=pathlib.Path, default=ROOT / "results")
     parser.add_argument("--smoke", action="store_true",
                         help="tiny sizes and one repeat: checks the script runs")
@@ -72,7 +82,9 @@ def parse_args(argv):
         # One compiled function in all (sampling, 12 tokens): XLA compiles
         # dominate a run this small.
         args.tokens, args.lengths, args.units, args.embedding_dim = 12, [12], 8, 4
+        args.eager_tokens = 4
         args.repeats = 1
+    args.slow_repeats = min(args.slow_repeats, args.repeats)
     return args
 
 
@@ -136,12 +148,12 @@ class TorchLSTM:
 
 
 def make_forward(model):
-    """The full model on a `(1, time)` prompt, compiled; returns the last
-    step's next-token probabilities."""
+    """The full model on a `(1, time)` prompt, compiled; returns the
+    next-token probabilities at `position`."""
     backend = keras.backend.backend()
 
-    def forward(ids):
-        return model(ids, training=False)[:, -1]
+    def forward(ids, position):
+        return keras.ops.take(model(ids, training=False)[0], position, axis=0)
 
     if backend == "tensorflow":
         import tensorflow as tf
@@ -153,19 +165,29 @@ def make_forward(model):
         variables = model.variables
 
         @jax.jit
-        def stateless(values, ids):
+        def stateless(values, ids, position):
             with keras.StatelessScope(state_mapping=list(zip(variables, values))):
-                return forward(ids)
+                return forward(ids, position)
 
-        return lambda ids: stateless([v.value for v in variables], ids)
+        return lambda ids, position: stateless([v.value for v in variables], ids, position)
     return forward
+
+
+def bucket(length):
+    """Prefixes are right-padded (with padding id 0, masked) to a power of
+    two, so a compiled forward pass serves many lengths (jax.jit compiles
+    one function per shape)."""
+    return 1 << max(3, (length - 1).bit_length())
 
 
 def rerun_prefix(forward, prompt, steps, seed=0):
     rng = np.random.default_rng(seed)
     seq = list(prompt)
     for _ in range(steps):
-        probs = np.asarray(keras.ops.convert_to_numpy(forward(np.array([seq], "int32")))[0], "float64")
+        ids = np.zeros((1, bucket(len(seq))), "int32")
+        ids[0, : len(seq)] = seq
+        probs = keras.ops.convert_to_numpy(forward(ids, np.int32(len(seq) - 1)))
+        probs = np.asarray(probs, "float64")
         probs[0] = 0.0
         seq.append(int(rng.choice(len(probs), p=probs / probs.sum())))
     return seq[len(prompt):]
@@ -210,6 +232,7 @@ def machine():
 
 
 def run(args):
+    info = machine()
     keras.utils.set_random_seed(0)
     model = rnn_zoo.build(
         "language_model", vocabulary_size=args.vocabulary_size,
@@ -230,7 +253,7 @@ def run(args):
         "rnn_zoo": lambda r: decoding.generate(model, prompt, n, strategy="sample", seed=r),
         "rnn_zoo_greedy": lambda r: decoding.generate(model, prompt, n),
         "rnn_zoo_eager": lambda r: decoding.generate(
-            model, prompt, n, strategy="sample", seed=r, jit_compile=False),
+            model, prompt, args.eager_tokens, strategy="sample", seed=r, jit_compile=False),
         "rerun_prefix": lambda r: rerun_prefix(forward, prompt, n, seed=r),
     }
     if args.smoke:
@@ -251,12 +274,15 @@ def run(args):
     times = {name: [] for name in methods}
     for r in range(args.repeats):
         for name, fn in methods.items():
+            if name in SLOW and r >= args.slow_repeats:
+                continue
             times[name].append(timed(lambda: fn(r + 1)))
     generation = {}
     for name, ts in times.items():
         s = summary(ts)
-        s["tokens_per_s"] = n / s["median_s"]
-        s["tokens_per_s_range"] = [n / s["max_s"], n / s["min_s"]]
+        s["tokens"] = args.eager_tokens if name == "rnn_zoo_eager" else n
+        s["tokens_per_s"] = s["tokens"] / s["median_s"]
+        s["tokens_per_s_range"] = [s["tokens"] / s["max_s"], s["tokens"] / s["min_s"]]
         generation[name] = s
 
     # Cost of one token at each length. With carried state every token costs
@@ -266,7 +292,8 @@ def run(args):
     lengths = {}
     per_length = {
         "rnn_zoo": lambda L, r: decoding.generate(model, prompt, L, strategy="sample", seed=r),
-        "rerun_prefix": lambda L, r: forward(np.ones((1, L), "int32")),
+        "rerun_prefix": lambda L, r: keras.ops.convert_to_numpy(
+            forward(np.ones((1, L), "int32"), np.int32(L - 1))),
     }
     if torch_model:
         per_length["torch_lstmcell"] = lambda L, r: torch_model.generate(prompt, L, seed=r)
@@ -283,12 +310,13 @@ def run(args):
             lengths[L][name] = {"median_us": 1e6 * statistics.median(per),
                                 "min_us": 1e6 * min(per), "max_us": 1e6 * max(per)}
 
-    info = machine()
     info["load_average_end"] = os.getloadavg()
     return {
         "config": {"tokens": n, "units": args.units, "embedding_dim": args.embedding_dim,
                    "vocabulary_size": args.vocabulary_size, "batch": 1,
-                   "repeats": args.repeats, "lengths": args.lengths, "smoke": args.smoke},
+                   "repeats": args.repeats, "slow_repeats": args.slow_repeats,
+                   "eager_tokens": args.eager_tokens, "lengths": args.lengths,
+                   "smoke": args.smoke},
         "command": " ".join(["python", "benchmarks/generation.py"] + sys.argv[1:]),
         "machine": info,
         "versions": versions(),
@@ -305,16 +333,17 @@ def markdown(result):
         f"Generating {c['tokens']} tokens, 1-layer LSTM {c['units']}, embedding "
         f"{c['embedding_dim']}, vocabulary {c['vocabulary_size']}, batch 1; backend "
         f"`{result['versions']['backend']}`; median of {c['repeats']} interleaved "
-        "repeats (range in brackets).",
+        f"repeats ({c['slow_repeats']} for the slow `rnn_zoo_eager` and "
+        "`rerun_prefix`), range over the repeats.",
         "",
-        "| method | tokens/s | range | time (s) | vs PyTorch loop |",
-        "|---|---:|---|---:|---:|",
+        "| method | tokens/s | range | tokens | time (s) | vs PyTorch loop |",
+        "|---|---:|---|---:|---:|---:|",
     ]
     for name, s in g.items():
         lo, hi = s["tokens_per_s_range"]
         ratio = f"{s['tokens_per_s'] / torch_rate:.2f}x" if torch_rate else "n/a"
         lines.append(f"| `{name}` | {s['tokens_per_s']:,.0f} | {lo:,.0f}-{hi:,.0f} | "
-                     f"{s['median_s']:.3f} | {ratio} |")
+                     f"{s['tokens']} | {s['median_s']:.3f} | {ratio} |")
     names = list(next(iter(result["per_token_by_length"].values())))
     lines += ["", "Time per token (microseconds) at text length L (median, range):", "",
               "| L | " + " | ".join(f"`{n}`" for n in names) + " |",
@@ -329,8 +358,8 @@ def markdown(result):
                       f"{agree} of {c['tokens']} tokens (same weights)."]
     m = result["machine"]
     lines += ["", f"Machine: {m['cpu']}, {m['cores']} cores; load average "
-                  f"{m['load_average_start'][0]:.1f} at start, {m['load_average_end'][0]:.1f} "
-                  f"at end. Versions: " + ", ".join(f"{k} {v}" for k, v in result["versions"].items())]
+                  f"(1 min) {m['load_average_start'][0]:.1f} at start, "
+                  f"{m['load_average_end'][0]:.1f} at end. Versions: " + ", ".join(f"{k} {v}" for k, v in result["versions"].items())]
     return "\n".join(lines) + "\n"
 
 

@@ -230,6 +230,7 @@ def generate(
             )
 
         cache[key] = _compile(run, step_model, jit_compile)
+    prepared = keras.tree.map_structure(keras.ops.convert_to_tensor, prepared)
     out = keras.tree.map_structure(keras.ops.convert_to_numpy, cache[key](prepared, seed))
     steps = int(out["steps"])  # fewer than num_steps when every row ended
     return Generation(

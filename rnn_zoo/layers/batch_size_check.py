@@ -18,6 +18,12 @@ class BatchSizeCheck(keras.layers.Layer):
         batch_size: int. The one accepted batch size.
 
     Masks: passes the input's mask through.
+
+    Example:
+
+    >>> check = BatchSizeCheck(2)
+    >>> tuple(check(keras.ops.ones((2, 3))).shape)
+    (2, 3)
     """
 
     def __init__(self, batch_size, **kwargs):
