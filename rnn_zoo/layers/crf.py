@@ -150,9 +150,14 @@ class CRF(keras.layers.Layer):
     beta[t, j])`). So the output is at once a usable prediction and all the
     loss needs: `CRFLoss` picks, at every step, the row of the gold previous
     tag and takes the cross-entropy of the gold tag, which sums to exactly
-    `-log p(y | x)` with the CRF's exact gradient. Loss and metric are
-    registered objects, so the compiled state is saved and restored, and
-    `fit`, `evaluate` and `predict` keep their usual shapes.
+    `-log p(y | x)` with the CRF's exact gradient (like Keras' cross-entropy
+    on probabilities, it clips each step's probability at
+    `keras.config.epsilon()`: a gold step below 1e-7 adds a capped loss and
+    no gradient). Loss and metric are registered objects, so the compiled
+    state is saved and restored, and `fit`, `evaluate` and `predict` keep
+    their usual shapes. The price: `(num_tags + 1) * num_tags` outputs per
+    token instead of `num_tags`, which is small for tag sets of a few
+    dozen (CoNLL NER: 9 tags, 90 floats per token).
 
     Args:
         num_tags: int >= 2. Number of tags; the input's last axis must match.

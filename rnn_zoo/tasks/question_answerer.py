@@ -5,6 +5,7 @@ import numpy as np
 from keras import ops
 
 from rnn_zoo._validation import check_choice, check_int
+from rnn_zoo.cells import CELLS
 from rnn_zoo.layers.attention import ATTENTIONS
 from rnn_zoo.layers.pointer import BilinearPointer
 from rnn_zoo.registry import register_model
@@ -38,8 +39,16 @@ def _example_data(kwargs, batch_size, sequence_length, seed):
 @register_model(
     task="question_answering",
     topology="many_to_many",
-    tiny_kwargs=dict(vocabulary_size=10, embedding_dim=4, units=4, num_layers=2),
+    # Two bidirectional stacks make this the slowest model to trace: the
+    # `.keras` round trip (two traced steps) uses one layer each; the variants
+    # (eager steps) cover depth 2 with every cell and direction.
+    tiny_kwargs=dict(vocabulary_size=10, embedding_dim=4, units=4, num_layers=1),
     example_data=_example_data,
+    test_variants=[
+        {"cell": cell, "bidirectional": b, "num_layers": 2}
+        for cell in CELLS
+        for b in (False, True)
+    ],
 )
 @_common.fill_doc
 def question_answerer(
