@@ -101,10 +101,7 @@ def main(argv=None):
 
     human, iso = test[0]
     steps = int(out.lengths[0])  # the output characters and the end token
-    target_tokens = [
-        "</s>" if t == target_vocabulary.end_id else target_vocabulary.decode([t])
-        for t in out.tokens[0, :steps]
-    ]
+    target_tokens = [target_vocabulary.decode([t]) or "</s>" for t in out.tokens[0, :steps]]
     attention_heatmap(
         out.attention[0, :steps, : len(human)],
         [c if c != " " else "\u2423" for c in human],

@@ -4,7 +4,7 @@
 `list_models()` for the names and `model_info(name)` for the arguments.
 """
 
-from rnn_zoo import cells, decoding, layers, tasks, tbptt, topologies
+from rnn_zoo import callbacks, cells, decoding, layers, plotting, tasks, tbptt, topologies
 from rnn_zoo.registry import (
     ModelSpec,
     build,
@@ -20,11 +20,13 @@ __all__ = [
     "ModelSpec",
     "best_span",
     "build",
+    "callbacks",
     "cells",
     "decoding",
     "layers",
     "list_models",
     "model_info",
+    "plotting",
     "register_model",
     "tasks",
     "tbptt",

@@ -14,6 +14,8 @@ from rnn_zoo.decoding.seq2seq import Seq2SeqStepModel
 
 TINY = dict(source_vocabulary_size=10, target_vocabulary_size=8, embedding_dim=4, units=4)
 START = 1
+# Tracing a TensorFlow graph costs more than running these tiny steps eagerly.
+EAGER = keras.backend.backend() == "tensorflow"
 
 
 def numpy(x):
@@ -78,7 +80,7 @@ def test_probability_zero_equals_teacher_forcing(kwargs):
         np.testing.assert_allclose(a[real], b[real], atol=1e-5)
     # Loss and gradients: one SGD step leaves both models with the same weights.
     for model in (teacher, sampler):
-        model.compile(optimizer=keras.optimizers.SGD(0.5), loss=model.loss, run_eagerly=True)
+        model.compile(optimizer=keras.optimizers.SGD(0.5), loss=model.loss, run_eagerly=EAGER)
     loss_teacher = teacher.train_on_batch(x, y)
     loss_sampler = sampler.train_on_batch(x, y)
     np.testing.assert_allclose(loss_teacher, loss_sampler, rtol=1e-5)
@@ -119,7 +121,7 @@ def test_scheduled_sampling_callback_sets_probability():
     model = build(cell="lstm", attention="bahdanau", sampling_probability=0.0)
     x, y = batch()
     callback = ScheduledSampling(lambda step: min(1.0, 0.25 * step))
-    model.compile(optimizer="sgd", loss=model.loss, run_eagerly=True)
+    model.compile(optimizer="sgd", loss=model.loss, run_eagerly=EAGER)
     model.fit(x, y, batch_size=1, epochs=2, verbose=0, callbacks=[callback])
     # 2 epochs x 2 batches: the last batch ran with schedule(3).
     assert callback.probability == 0.75
@@ -240,6 +242,14 @@ def test_step_model_errors():
         step_model.prepare([[3, 4]])
     with pytest.raises(ValueError, match=r"Source ids must be a non-empty int array"):
         step_model.prepare([[0.5, 2.0]], start_id=START)
+    with pytest.raises(TypeError, match=r"Source ids must be an int array \(batch, source_time\) with values"):
+        step_model.prepare(keras.Input((3,), dtype="int32"), start_id=START)
+    source = keras.Input((3,), dtype="int32", name="source_ids")
+    decoder = keras.Input((3,), dtype="int32", name="decoder_ids")
+    x = keras.layers.Concatenate()([source, decoder])
+    odd = keras.Model([source, decoder], keras.layers.Dense(3, name="logits")(x))
+    with pytest.raises(ValueError, match=r"has no decoder layer named 'decoder_\{cell\}_0' for any cell in"):
+        Seq2SeqStepModel(odd)
     lm = rnn_zoo.build("language_model", vocabulary_size=10, embedding_dim=4, units=4)
     with pytest.raises(ValueError, match=r"drives encoder-decoder models with inputs named 'source_ids' and 'decoder_ids'"):
         Seq2SeqStepModel(lm)

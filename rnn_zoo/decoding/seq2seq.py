@@ -75,7 +75,7 @@ class Seq2SeqStepModel(StepModel):
                 f"{getattr(model, 'name', model)!r} with inputs "
                 f"{[t.name for t in getattr(model, 'inputs', None) or []]}"
             )
-        self.model = model
+        super().__init__(model)
         decoder = _layer(model, "decoder")
         if isinstance(decoder, ScheduledSamplingDecoder):
             self.parts = decoder.parts
@@ -143,6 +143,16 @@ class Seq2SeqStepModel(StepModel):
         )
         return parts, cell, [layer.cell.units for layer in layers]
 
+    def _start_id(self, start_id=None):
+        start_id = self.start_id if start_id is None else start_id
+        if start_id is None:
+            raise ValueError(
+                "An encoder-decoder starts decoding from a start token: pass "
+                "`start_id` (for `rnn_zoo.data.toy` vocabularies, "
+                "`vocabulary.start_id`). Received: start_id=None"
+            )
+        return self._check_target_id("start_id", start_id)
+
     def _check_target_id(self, arg, value):
         value = check_int(arg, value)
         if not 1 <= value < self.vocabulary_size:
@@ -167,14 +177,7 @@ class Seq2SeqStepModel(StepModel):
             `{"source_ids": (batch, source_time) int32, "start_ids": (batch,)
             int32}`.
         """
-        start_id = self.start_id if start_id is None else start_id
-        if start_id is None:
-            raise ValueError(
-                "An encoder-decoder starts decoding from a start token: pass "
-                "`start_id` (for `rnn_zoo.data.toy` vocabularies, "
-                "`vocabulary.start_id`). Received: start_id=None"
-            )
-        start_id = self._check_target_id("start_id", start_id)
+        start_id = self._start_id(start_id)
         source = _source_array(inputs)
         bad = source[(source < 0) | (source >= self.source_vocabulary_size)]
         if bad.size:
@@ -201,8 +204,7 @@ class Seq2SeqStepModel(StepModel):
             if _concrete(inputs) is not None:
                 inputs = self.prepare(inputs)
             else:  # traced source ids: checked by whoever traced them
-                self.prepare([[1]])  # only checks that there is a start id
-                ids = ops.full((ops.shape(inputs)[0],), self.start_id, "int32")
+                ids = ops.full((ops.shape(inputs)[0],), self._start_id(), "int32")
                 inputs = {"source_ids": inputs, "start_ids": ids}
         source, next_ids = inputs["source_ids"], inputs["start_ids"]
         source = ops.cast(ops.convert_to_tensor(source), "int32")
