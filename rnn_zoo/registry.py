@@ -235,4 +235,8 @@ def build(name, /, **kwargs):
             f"Model {name!r} needs the argument(s) {missing}. "
             f"Received: {sorted(kwargs)}"
         )
+    # NumPy scalars (`y.max() + 1`, a tuner's values) become Python numbers:
+    # Keras layers refuse some of them, and configs must stay JSON-friendly.
+    kwargs = {k: v.item() if hasattr(v, "item") and getattr(v, "ndim", None) == 0 else v
+              for k, v in kwargs.items()}
     return spec.builder(**kwargs)
