@@ -201,9 +201,13 @@ def test_sampling_follows_the_tempered_distribution():
 
 def test_tiny_temperature_is_greedy_and_top_p_one_is_plain_sampling():
     model = lm()
+    kernel = model.get_layer("logits").kernel  # untrained logits are nearly flat
+    kernel.assign(numpy(kernel) * 100.0)
     greedy = generate(model, [3], 8, **EAGER)
-    cold = generate(model, [3], 8, strategy=decoding.Sample(temperature=1e-4), seed=1, **EAGER)
+    cold = generate(model, [3], 8, strategy=decoding.Sample(temperature=1e-3), seed=1, **EAGER)
+    warm = generate(model, [3], 8, strategy=decoding.Sample(temperature=1.0), seed=1, **EAGER)
     assert cold.tokens.tolist() == greedy.tokens.tolist()
+    assert warm.tokens.tolist() != greedy.tokens.tolist()
     sample = generate(model, [3], 8, strategy="sample", seed=4, **EAGER)
     nucleus = generate(model, [3], 8, strategy=decoding.TopP(p=1.0), seed=4, **EAGER)
     assert nucleus.tokens.tolist() == sample.tokens.tolist()

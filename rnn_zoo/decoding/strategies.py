@@ -107,8 +107,8 @@ def uniform(shape, seed, step):
     state threaded through the loop, and it gives the same numbers eagerly,
     under `tf.function` with XLA (whose stateless RNG differs from TF's
     eager one) and under `jax.jit`, so a seed reproduces a sample whatever
-    the backend or compile mode. 24 bits of resolution are plenty for
-    drawing one token among a vocabulary.
+    the backend or compile mode. Resolution 2**-24: a token less likely
+    than about 6e-8 is practically never drawn.
     """
     golden = ops.convert_to_tensor(0x9E3779B9, "uint32")
     key = _mix(ops.cast(ops.cast(seed, "int32"), "uint32"))
@@ -122,10 +122,16 @@ def uniform(shape, seed, step):
     return ops.reshape(u, shape)
 
 
-def gumbel_argmax(logits, seed, step):
-    """One sample per row of `softmax(logits)` (the Gumbel-max trick)."""
-    u = uniform(ops.shape(logits), seed, step)
-    return ops.cast(ops.argmax(logits - ops.log(-ops.log(u)), axis=-1), "int32")
+def sample_categorical(logits, seed, step):
+    """One sample per row of `softmax(logits)`, by inverting the cumulative
+    distribution at one uniform draw per row."""
+    probs = ops.softmax(ops.cast(logits, "float32"), axis=-1)
+    cdf = ops.cumsum(probs, axis=-1)  # (batch, n)
+    # Scaling by the total keeps the draw inside the last real token's
+    # interval when rounding leaves the sum a little under 1; tokens of
+    # probability 0 have empty intervals and are never drawn.
+    u = uniform((ops.shape(logits)[0], 1), seed, step) * cdf[:, -1:]
+    return ops.cast(ops.sum(ops.cast(cdf < u, "int32"), axis=-1), "int32")
 
 
 def _take_rows(values, index):
@@ -270,7 +276,7 @@ class Sample(Sampler):
         return {"temperature": self.temperature}
 
     def select(self, logits, seed, step):
-        return gumbel_argmax(logits / self.temperature, seed, step)
+        return sample_categorical(logits / self.temperature, seed, step)
 
 
 class TopK(Sampler):
@@ -307,7 +313,7 @@ class TopK(Sampler):
 
     def select(self, logits, seed, step):
         values, indices = ops.top_k(logits / self.temperature, self.k)
-        choice = gumbel_argmax(values, seed, step)  # position among the k
+        choice = sample_categorical(values, seed, step)  # position among the k
         return ops.cast(_take_rows(indices, choice), "int32")
 
 
@@ -352,9 +358,9 @@ class TopP(Sampler):
             probs = ops.softmax(values, axis=-1)
             before = ops.cumsum(probs, axis=-1) - probs  # mass of better tokens
             values = ops.where(before < self.p, values, NEG)
-            choice = gumbel_argmax(values, seed, step)
+            choice = sample_categorical(values, seed, step)
             return ops.cast(_take_rows(indices, choice), "int32")
-        return gumbel_argmax(scaled, seed, step)
+        return sample_categorical(scaled, seed, step)
 
 
 class BeamSearch(Strategy):
