@@ -15,9 +15,18 @@ MODELS = rnn_zoo.list_models()
 
 
 def required(name):
-    """The tiny kwargs a sweep has to pin: the builder's required ones."""
+    """The tiny kwargs a sweep has to pin: the builder's required ones, and
+    the image encoder (its default downloads ImageNet weights; tests are
+    offline)."""
     spec = rnn_zoo.model_info(name)
-    return {k: v for k, v in spec.tiny_kwargs.items() if k in spec.required_arguments}
+    return {
+        k: v
+        for k, v in spec.tiny_kwargs.items()
+        if k in spec.required_arguments or k in OFFLINE_INPUTS
+    }
+
+
+OFFLINE_INPUTS = ("image_encoder", "image_encoder_weights", "image_shape", "frame_shape")
 
 
 def probe_values(hp):
