@@ -267,3 +267,19 @@ def test_video_smoke_and_classifies_clips(tmp_path):
     clip = next((tmp_path / "train").glob("*/clip*"))
     (output,) = predict(run_dir, str(clip))
     assert output.split()[0] in synthetic.DIRECTIONS
+
+
+def test_synthetic_files_write_what_the_recipes_read(tmp_path):
+    writer = recipe("synthetic_files")
+    writer.main(["speech", str(tmp_path / "s"), "--count", "3"])
+    waves, texts, rate = perception.read_audio_folder(tmp_path / "s")
+    assert rate == 8000 and len(waves) == 3 and all(set(t) <= set("abcd") for t in texts)
+    writer.main(["captions", str(tmp_path / "c"), "--count", "2"])
+    captions = perception.read_captions(tmp_path / "c" / "Flickr8k.token.txt")
+    assert len(perception.caption_pairs(tmp_path / "c" / "images", captions)) == 4
+    writer.main(["video", str(tmp_path / "v"), "--count", "5"])
+    clips, labels = perception.read_video_folders(tmp_path / "v" / "train")
+    assert len(clips) == 5 and set(labels) <= set(synthetic.DIRECTIONS)
+    assert perception.load_clip(clips[0], frame_size=16, num_frames=8).shape[1:] == (16, 16, 3)
+    with pytest.raises(SystemExit):
+        writer.main(["video", str(tmp_path / "v")])  # exists
