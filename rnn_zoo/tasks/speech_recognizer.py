@@ -76,13 +76,13 @@ def _example_data(kwargs, batch_size, sequence_length, seed):
     topology="many_to_many",
     tiny_kwargs=dict(
         input_dim=3, vocabulary_size=10, mask_value=0.0, conv_filters=[4],
-        conv_strides=1, units=4, num_layers=2,
+        conv_strides=1, units=4, num_layers=2, bidirectional=False,
     ),
     example_data=_example_data,
     test_variants=[
-        {"cell": "gru"},
-        {"cell": "lstm", "bidirectional": False, "conv_filters": None},
-        {"cell": "simple_rnn", "merge_mode": "sum"},
+        {"cell": "gru", "bidirectional": True},
+        {"cell": "lstm", "conv_filters": None},
+        {"cell": "simple_rnn", "bidirectional": True, "merge_mode": "sum"},
     ],
 )
 @_common.fill_doc
