@@ -122,7 +122,10 @@ def test_char_lm_smoke_resume_and_generate(tmp_path, capsys):
     assert (run_dir / "checkpoints" / "model_before_resume_1.keras").is_file()
 
     outputs = predict(run_dir, "First", extra=["--max-new-tokens", "5"])
-    assert len(outputs) == 1 and outputs[0].startswith("First") and len(outputs[0]) == 10
+    # Five new characters; a model trained for a few steps may sample the
+    # out-of-vocabulary id, which reads back as "[UNK]".
+    assert len(outputs) == 1 and outputs[0].startswith("First")
+    assert len(outputs[0].replace("[UNK]", "?")) == 10
 
 
 # Word language model (Penn Treebank layout).
