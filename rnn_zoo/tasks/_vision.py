@@ -28,21 +28,14 @@ IMAGE_ENCODERS = {
 }
 DEFAULT_IMAGE_SHAPE = (224, 224, 3)
 
-_DOCS = """image_encoder: str or None. The image encoder, a `keras.applications`
+_ENCODER_DOCS = """image_encoder: str or None. The image encoder, a `keras.applications`
             model without its top: `"mobilenet_v3_small"`,
             `"mobilenet_v3_large"`, `"efficientnet_b0"` ... `"efficientnet_b3"`,
             `"efficientnet_v2_b0"`, `"efficientnet_v2_s"`, `"convnext_tiny"`;
             or `"small_cnn"`, two strided 3x3 convolutions with layer
-            normalization, trained from scratch (for small images and tests). These take raw pixels in
-            [0, 255]. `None` takes precomputed features (`feature_shape`).
+            normalization, trained from scratch (small images, tests). All
+            take raw pixels in [0, 255]. `None` takes precomputed features.
             Defaults to `"mobilenet_v3_small"`.
-        image_shape: tuple `(height, width, channels)` of the input images, or
-            None for (224, 224, 3). The `keras.applications` encoders take 3
-            channels (RGB). Only with an `image_encoder`.
-        feature_shape: tuple. Shape of precomputed image features, when
-            `image_encoder=None`: a vector `(features,)` or a spatial grid
-            `(height, width, features)` (for example a CNN's last feature
-            map). Defaults to None.
         image_encoder_weights: `"imagenet"`, None (random initialization) or
             the path of a weights file, as in `keras.applications`. The
             ImageNet weights are downloaded once into `~/.keras/models`.
@@ -53,10 +46,21 @@ _DOCS = """image_encoder: str or None. The image encoder, a `keras.applications`
             (`image_encoder_weights` given), trained when they start random.
             A frozen encoder runs in inference mode (batch norm statistics
             kept). Defaults to None."""
+_SHAPE_DOCS = """image_shape: tuple `(height, width, channels)` of the input images, or
+            None for (224, 224, 3). The `keras.applications` encoders take 3
+            channels (RGB). Only with an `image_encoder`.
+        feature_shape: tuple. Shape of precomputed image features, when
+            `image_encoder=None`: a vector `(features,)` or a spatial grid
+            `(height, width, features)` (for example a CNN's last feature
+            map). Defaults to None."""
 
 
 def fill_image_doc(builder):
-    builder.__doc__ = builder.__doc__.replace("{image_args}", _DOCS)
+    """Fills `{image_args}` (encoder and shapes) and `{image_encoder_args}`
+    (encoder only) in a builder's docstring."""
+    doc = builder.__doc__
+    doc = doc.replace("{image_args}", _ENCODER_DOCS + "\n        " + _SHAPE_DOCS)
+    builder.__doc__ = doc.replace("{image_encoder_args}", _ENCODER_DOCS)
     return builder
 
 

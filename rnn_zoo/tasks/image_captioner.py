@@ -104,8 +104,17 @@ def image_captioner(
             (with the start and end tokens).
         {image_args}
         embedding_dim: int. Width of the token embeddings. Defaults to 256.
-        {stack_args}
-            `units` defaults to 512 here. The decoder is never bidirectional.
+        cell: str. `"lstm"`, `"gru"` or `"simple_rnn"` (Keras class names
+            accepted, any case). Defaults to `"lstm"`.
+        units: int, or list of ints with one width per layer. Width of each
+            decoder layer. Defaults to 512.
+        num_layers: int. Number of stacked decoder layers. Defaults to 1.
+        dropout: float in [0, 1). Dropout on each recurrent layer's inputs
+            and before the output layer. Defaults to 0.
+        recurrent_dropout: float in [0, 1). Dropout on the recurrent state;
+            above 0 it leaves the cuDNN fast path (warned once). Defaults to 0.
+        residual: bool. Skip connections between decoder layers of equal
+            width. Defaults to `False`.
         conditioning: str. `"initial_state"` or `"first_input"`. Defaults to
             `"initial_state"`.
         attention: None, `"bahdanau"` (additive score, as in Show, Attend and

@@ -196,9 +196,7 @@ def video_classifier(
             for (224, 224, 3). Only with an `image_encoder`.
         feature_dim: int. Features per frame, for precomputed features
             (`image_encoder=None`).
-        {image_args}
-            (The `image_shape` and `feature_shape` above are `frame_shape`
-            and `feature_dim` here.)
+        {image_encoder_args}
         frame_pooling: str. How each frame's feature grid becomes a vector:
             `"avg"` or `"max"` (global pooling: what is in the frame), or
             `"flatten"` (keeps where it is, which motion needs; for small
