@@ -12,48 +12,30 @@ from rnn_zoo.cells import CELLS
 from rnn_zoo.training.distribute import STRATEGIES
 
 
-def positive_int(text):
-    """argparse type: an int >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
-    return value
+def _number_type(convert, accept, expected, doc):
+    """Makes an argparse type: `convert(text)`, refused unless `accept(value)`."""
+
+    def parse(text):
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not accept(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    parse.__doc__ = doc
+    return parse
 
 
-def non_negative_int(text):
-    """argparse type: an int >= 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
-    return value
-
-
-def positive_float(text):
-    """argparse type: a finite float > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
-    if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
-    return value
-
-
-def rate(text):
-    """argparse type: a float in [0, 1) (dropout)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}") from None
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}")
-    return value
+positive_int = _number_type(int, lambda v: v >= 1, "an integer >= 1",
+                            "argparse type: an int >= 1.")
+non_negative_int = _number_type(int, lambda v: v >= 0, "an integer >= 0",
+                                "argparse type: an int >= 0.")
+positive_float = _number_type(float, lambda v: v > 0 and math.isfinite(v), "a number > 0",
+                              "argparse type: a finite float > 0.")
+rate = _number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)",
+                    "argparse type: a float in [0, 1) (dropout).")
 
 
 def recipe_parser(recipe, description, *, epochs=10, batch_size=64, learning_rate=1e-3,
