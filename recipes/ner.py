@@ -17,12 +17,17 @@ Recognition" (BiLSTM without characters or CRF: about 77-84 F1 depending on
 embeddings; with both, 90.9).
 """
 
-import pathlib
 
 import tensorflow as tf
 
 from rnn_zoo import data
-from rnn_zoo.data.tagging import entity_scores, predict_tags, tagged_dataset, tagging_batches
+from rnn_zoo.data.tagging import (
+    entity_scores,
+    format_tagged,
+    predict_tags,
+    tagged_dataset,
+    tagging_batches,
+)
 from rnn_zoo.training import Session, cli
 
 RECIPE = "ner"
@@ -36,23 +41,12 @@ def parse_args(argv=None):
     group = cli.add_tfds_arguments(parser, default="conll2003",
                                    files_help="CoNLL-2003 columns: --train-file, "
                                    "--validation-file, --test-file")
-    group.add_argument("--train-file", type=pathlib.Path, help="CoNLL-2003 training file")
-    group.add_argument("--validation-file", type=pathlib.Path, help="CoNLL-2003 validation file")
-    group.add_argument("--test-file", type=pathlib.Path, help="CoNLL-2003 test file")
+    cli.add_split_file_arguments(group, "CoNLL-2003")
     group.add_argument("--max-tokens", type=cli.positive_int, default=None,
                        help="keep the most frequent words only (default: all)")
-    model = parser.add_argument_group("tagger")
-    model.add_argument("--crf", action="store_true",
-                       help="a linear-chain CRF on the tag scores (Viterbi decoding); "
-                       "batches are then padded to --crf-length words")
-    model.add_argument("--crf-length", type=cli.positive_int, default=128,
-                       help="words per CRF batch, longer sentences cut (default 128): the "
-                       "CRF's scan needs a static time axis on TensorFlow")
-    model.add_argument("--char-features", action="store_true",
-                       help="add a character-level word encoder (spelling of unseen words)")
+    cli.add_tagger_arguments(parser)
     args = parser.parse_args(argv)
-    if (args.validation_file or args.test_file) and not args.train_file:
-        parser.error("--validation-file and --test-file need --train-file")
+    cli.check_split_files(parser, args)
     return args
 
 
@@ -115,9 +109,8 @@ def main(argv=None):
             metrics.update({f"{split}_entity_{k}": v for k, v in scores.items()})
     examples = [[w.decode() for w in ws] for ws, _ in
                 splits.get("validation", splits["train"]).take(5).as_numpy_iterator()]
-    predicted = predict_tags(model, vocabulary, tags, examples, char_vocabulary=char_vocabulary)
-    samples = "\n".join(" ".join(f"{w}/{t}" for w, t in zip(words, p))
-                        for words, p in zip(examples, predicted))
+    samples = "\n".join(format_tagged(model, vocabulary, tags, examples,
+                                      char_vocabulary=char_vocabulary))
     return session.finish(model, metrics, samples=samples, data={
         "vocabulary_size": vocabulary.size, "tags": tags,
         "padding_fraction_train": padding,
@@ -126,11 +119,9 @@ def main(argv=None):
 
 def predict(run, inputs, **_):
     """Tags each input sentence (words split by spaces): `word/TAG ...`."""
-    sentences = [text.split() for text in inputs]
     chars = run.load_vocabulary("char_vocabulary") if run.arguments["char_features"] else None
-    predicted = predict_tags(run.load_model(), run.load_vocabulary(), run.load_json("tags"),
-                             sentences, char_vocabulary=chars)
-    return [" ".join(f"{w}/{t}" for w, t in zip(ws, ts)) for ws, ts in zip(sentences, predicted)]
+    return format_tagged(run.load_model(), run.load_vocabulary(), run.load_json("tags"),
+                         [text.split() for text in inputs], char_vocabulary=chars)
 
 
 if __name__ == "__main__":

@@ -14,12 +14,11 @@ Reference: Plank, Søgaard & Goldberg 2016, "Multilingual Part-of-Speech
 Tagging with Bidirectional LSTMs" (UD English 1.2: about 94% with words only).
 """
 
-import pathlib
 
 import tensorflow as tf
 
 from rnn_zoo import data
-from rnn_zoo.data.tagging import predict_tags, tagged_dataset, tagging_batches
+from rnn_zoo.data.tagging import format_tagged, tagged_dataset, tagging_batches
 from rnn_zoo.training import Session, cli
 
 RECIPE = "pos_tagging"
@@ -33,24 +32,13 @@ def parse_args(argv=None):
     group = cli.add_tfds_arguments(parser, default="universal_dependencies/en_ewt",
                                    files_help="CoNLL-U: --train-file, --validation-file, "
                                    "--test-file")
-    group.add_argument("--train-file", type=pathlib.Path, help="CoNLL-U training file")
-    group.add_argument("--validation-file", type=pathlib.Path, help="CoNLL-U validation file")
-    group.add_argument("--test-file", type=pathlib.Path, help="CoNLL-U test file")
+    cli.add_split_file_arguments(group, "CoNLL-U")
     group.add_argument("--lowercase", action="store_true", help="lowercase the words")
     group.add_argument("--max-tokens", type=cli.positive_int, default=None,
                        help="keep the most frequent words only (default: all)")
-    model = parser.add_argument_group("tagger")
-    model.add_argument("--crf", action="store_true",
-                       help="a linear-chain CRF on the tag scores (Viterbi decoding); "
-                       "batches are then padded to --crf-length words")
-    model.add_argument("--crf-length", type=cli.positive_int, default=128,
-                       help="words per CRF batch, longer sentences cut (default 128): the "
-                       "CRF's scan needs a static time axis on TensorFlow")
-    model.add_argument("--char-features", action="store_true",
-                       help="add a character-level word encoder (spelling of unseen words)")
+    cli.add_tagger_arguments(parser)
     args = parser.parse_args(argv)
-    if (args.validation_file or args.test_file) and not args.train_file:
-        parser.error("--validation-file and --test-file need --train-file")
+    cli.check_split_files(parser, args)
     return args
 
 
@@ -107,24 +95,19 @@ def main(argv=None):
     metrics = session.evaluate(model, {k: v for k, v in batches.items() if k != "train"})
     examples = [[w.decode() for w in words] for words, _ in
                 splits.get("validation", splits["train"]).take(5).as_numpy_iterator()]
-    samples = "\n".join(tag_sentences(model, vocabulary, char_vocabulary, tags, examples))
+    samples = "\n".join(format_tagged(model, vocabulary, tags, examples,
+                                      char_vocabulary=char_vocabulary))
     return session.finish(model, metrics, samples=samples, data={
         "vocabulary_size": vocabulary.size, "tags": tags,
         "padding_fraction_train": padding,
     })
 
 
-def tag_sentences(model, vocabulary, char_vocabulary, tags, sentences):
-    """Tags each sentence (a list of words): `word/TAG word/TAG ...`."""
-    predicted = predict_tags(model, vocabulary, tags, sentences, char_vocabulary=char_vocabulary)
-    return [" ".join(f"{w}/{t}" for w, t in zip(ws, ts)) for ws, ts in zip(sentences, predicted)]
-
-
 def predict(run, inputs, **_):
     """Tags each input sentence (words split by spaces)."""
     chars = run.load_vocabulary("char_vocabulary") if run.arguments["char_features"] else None
-    return tag_sentences(run.load_model(), run.load_vocabulary(), chars, run.load_json("tags"),
-                         [text.split() for text in inputs])
+    return format_tagged(run.load_model(), run.load_vocabulary(), run.load_json("tags"),
+                         [text.split() for text in inputs], char_vocabulary=chars)
 
 
 if __name__ == "__main__":

@@ -192,3 +192,10 @@ def tagging_batches(run, splits, *, batch_size, seed=0, standardize="none", max_
         for split, ds in splits.items()
     }
     return vocabulary, char_vocabulary, batches
+
+
+def format_tagged(model, vocabulary, tags, sentences, *, char_vocabulary=None):
+    """Tags sentences given as word lists; returns `"word/TAG word/TAG ..."` each."""
+    predicted = predict_tags(model, vocabulary, tags, sentences,
+                             char_vocabulary=char_vocabulary)
+    return [" ".join(f"{w}/{t}" for w, t in zip(ws, ts)) for ws, ts in zip(sentences, predicted)]

@@ -148,3 +148,30 @@ def add_tfds_arguments(parser, *, default, files_help):
 def model_kwargs(args, names=MODEL_ARGUMENTS):
     """The builder kwargs among the parsed arguments (those the recipe has)."""
     return {name: getattr(args, name) for name in names if hasattr(args, name)}
+
+
+def add_split_file_arguments(group, what):
+    """`--train-file`, `--validation-file`, `--test-file`, each a `what` file."""
+    for split in ("train", "validation", "test"):
+        name = "training" if split == "train" else split
+        group.add_argument(f"--{split}-file", type=pathlib.Path, help=f"{what} {name} file")
+
+
+def check_split_files(parser, args):
+    """Validation and test files only make sense with a training file."""
+    if (args.validation_file or args.test_file) and not args.train_file:
+        parser.error("--validation-file and --test-file need --train-file")
+
+
+def add_tagger_arguments(parser):
+    """The tagging recipes' model options: `--crf`, `--crf-length`, `--char-features`."""
+    model = parser.add_argument_group("tagger")
+    model.add_argument("--crf", action="store_true",
+                       help="a linear-chain CRF on the tag scores (Viterbi decoding); "
+                       "batches are then padded to --crf-length words")
+    model.add_argument("--crf-length", type=positive_int, default=128,
+                       help="words per CRF batch, longer sentences cut (default 128): the "
+                       "CRF's scan needs a static time axis on TensorFlow")
+    model.add_argument("--char-features", action="store_true",
+                       help="add a character-level word encoder (spelling of unseen words)")
+    return model
