@@ -78,17 +78,10 @@ def load_texts(args):
 
 
 def windows(text, vocabulary, args, *, shuffle):
-    if args.tbptt:  # in order: row i of each batch continues row i of the last
-        return tbptt.make_dataset(vocabulary.encode(text).numpy(), batch_size=args.batch_size,
-                                  bptt=args.sequence_length)
-    ds = data.language_model_windows(vocabulary.encode(text), args.sequence_length)
-    return data.prepare(ds, batch_size=args.batch_size, shuffle=shuffle, seed=args.seed,
-                        bucket=False, drop_remainder=True)
-
-
-def stateful_kwargs(args):
-    """A stateful model of fixed batch size for truncated BPTT."""
-    return {"stateful": True, "batch_size": args.batch_size} if args.tbptt else {}
+    return data.language_model_batches(
+        vocabulary.encode(text).numpy(), batch_size=args.batch_size,
+        sequence_length=args.sequence_length, tbptt=args.tbptt, shuffle=shuffle,
+        seed=args.seed, drop_remainder=True)
 
 
 def main(argv=None):
@@ -104,7 +97,7 @@ def main(argv=None):
           f"{vocabulary.size} ids")
 
     model = session.build("language_model", vocabulary_size=vocabulary.size,
-                          **stateful_kwargs(args), **cli.model_kwargs(args))
+                          **cli.stateful_kwargs(args), **cli.model_kwargs(args))
     model.summary()
 
     def make_sample(m):

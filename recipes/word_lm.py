@@ -61,17 +61,10 @@ def word_stream(sentences):
 
 
 def windows(words, vocabulary, args, *, shuffle):
-    if args.tbptt:  # in order: row i of each batch continues row i of the last
-        return tbptt.make_dataset(vocabulary.encode(words).numpy(), batch_size=args.batch_size,
-                                  bptt=args.sequence_length)
-    ds = data.language_model_windows(vocabulary.encode(words), args.sequence_length)
-    return data.prepare(ds, batch_size=args.batch_size, shuffle=shuffle, seed=args.seed,
-                        bucket=False)
-
-
-def stateful_kwargs(args):
-    """A stateful model of fixed batch size for truncated BPTT."""
-    return {"stateful": True, "batch_size": args.batch_size} if args.tbptt else {}
+    return data.language_model_batches(
+        vocabulary.encode(words).numpy(), batch_size=args.batch_size,
+        sequence_length=args.sequence_length, tbptt=args.tbptt, shuffle=shuffle,
+        seed=args.seed, drop_remainder=False)
 
 
 def main(argv=None):
@@ -88,7 +81,7 @@ def main(argv=None):
           f"{vocabulary.size} ids")
 
     model = session.build("language_model", vocabulary_size=vocabulary.size,
-                          tie_weights=args.tie_weights, **stateful_kwargs(args),
+                          tie_weights=args.tie_weights, **cli.stateful_kwargs(args),
                           **cli.model_kwargs(args))
     model.summary()
 

@@ -21,6 +21,7 @@ from rnn_zoo.data.files import (
 )
 from rnn_zoo.data.pipeline import (
     bucket_batches,
+    language_model_batches,
     language_model_windows,
     length_boundaries,
     padding_fraction,
@@ -37,6 +38,7 @@ __all__ = [
     "Vocabulary",
     "bucket_batches",
     "label_ids",
+    "language_model_batches",
     "language_model_windows",
     "length_boundaries",
     "load_tfds",

@@ -155,6 +155,24 @@ def padding_fraction(dataset, *, max_batches=None):
     return padded / total if total else 0.0
 
 
+def language_model_batches(ids, *, batch_size, sequence_length, tbptt=False,
+                           shuffle=False, seed=0, drop_remainder=False):
+    """Batches of `(inputs, targets)` windows from one encoded stream.
+
+    With `tbptt=False`, non-overlapping windows (`language_model_windows`),
+    optionally shuffled; with `tbptt=True`, the stream laid out as
+    `batch_size` contiguous rows in order (`rnn_zoo.tbptt.make_dataset`), so
+    row i of each batch continues row i of the last, for a stateful model.
+    """
+    if tbptt:
+        from rnn_zoo import tbptt as tbptt_module
+
+        return tbptt_module.make_dataset(np.asarray(ids), batch_size=batch_size,
+                                         bptt=sequence_length)
+    return prepare(language_model_windows(ids, sequence_length), batch_size=batch_size,
+                   shuffle=shuffle, seed=seed, bucket=False, drop_remainder=drop_remainder)
+
+
 def prepare(dataset, *, batch_size, shuffle=True, seed=0, shuffle_buffer=10_000,
             cache=True, bucket=True, num_buckets=8, length_fn=element_length,
             drop_remainder=False, pad_to=None):

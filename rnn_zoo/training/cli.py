@@ -175,3 +175,8 @@ def add_tagger_arguments(parser):
     model.add_argument("--char-features", action="store_true",
                        help="add a character-level word encoder (spelling of unseen words)")
     return model
+
+
+def stateful_kwargs(args):
+    """Builder kwargs for `--tbptt`: a stateful model of fixed batch size."""
+    return {"stateful": True, "batch_size": args.batch_size} if args.tbptt else {}
