@@ -74,6 +74,18 @@ def token_input(sequence_length, name="tokens"):
     return keras.Input((sequence_length,), dtype="int32", name=name)
 
 
+def feature_input(sequence_length, feature_dim, mask_value=None):
+    """Float features `(batch, time, feature_dim)`, named `features`.
+
+    Returns `(inputs, x)`: the `keras.Input`, and the tensor to read on, masked
+    by `Masking(mask_value)` (layer `masking`) when `mask_value` is not None.
+    """
+    inputs = keras.Input((sequence_length, feature_dim), name="features")
+    if mask_value is None:
+        return inputs, inputs
+    return inputs, keras.layers.Masking(mask_value, name="masking")(inputs)
+
+
 def embed(tokens, vocabulary_size, embedding_dim, name="embedding"):
     """`Embedding(mask_zero=True)`: the mask of padding flows to the loss."""
     return keras.layers.Embedding(

@@ -97,10 +97,8 @@ def sequence_classifier(
         global_clipnorm=global_clipnorm, name=name,
     )
 
-    features = keras.Input((sequence_length, input_dim), name="features")
-    x = features  # (batch, time, input_dim)
-    if mask_value is not None:
-        x = keras.layers.Masking(mask_value, name="masking")(x)
+    features, x = _common.feature_input(sequence_length, input_dim, mask_value)
+    # x: (batch, time, input_dim)
     x = many_to_one(x, pooling=pooling, name="encoder", **stack)  # (batch, width)
     probabilities = _common.softmax_head(x, num_classes, stack["dropout"])
     model = keras.Model(features, probabilities, name=name)  # (batch, num_classes)

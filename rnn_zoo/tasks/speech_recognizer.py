@@ -207,10 +207,8 @@ def speech_recognizer(
     )
 
     if sampling_rate is None:
-        inputs = keras.Input((sequence_length, input_dim), name="features")
-        x = inputs  # (batch, frames, input_dim)
-        if mask_value is not None:
-            x = keras.layers.Masking(mask_value, name="masking")(x)
+        inputs, x = _common.feature_input(sequence_length, input_dim, mask_value)
+        # x: (batch, frames, input_dim)
     else:
         inputs = keras.Input((sequence_length,), name="waveform")  # (batch, samples)
         x = keras.layers.MelSpectrogram(

@@ -287,10 +287,8 @@ def video_classifier(
     )
 
     if images is None:
-        inputs = keras.Input((sequence_length, feature_dim), name="features")
-        x = inputs  # (batch, frames, feature_dim)
-        if mask_value is not None:
-            x = keras.layers.Masking(mask_value, name="masking")(x)
+        inputs, x = _common.feature_input(sequence_length, feature_dim, mask_value)
+        # x: (batch, frames, feature_dim)
     else:
         inputs = keras.Input((sequence_length, *images["image_shape"]), name="frames")
         frames = inputs  # (batch, frames, height, width, channels)
