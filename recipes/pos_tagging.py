@@ -18,8 +18,8 @@ Tagging with Bidirectional LSTMs" (UD English 1.2: about 94% with words only).
 import tensorflow as tf
 
 from rnn_zoo import data
-from rnn_zoo.data.tagging import format_tagged, tagged_dataset, tagging_batches
-from rnn_zoo.training import Session, cli
+from rnn_zoo.data.tagging import tagged_dataset
+from rnn_zoo.training import cli, tagging
 
 RECIPE = "pos_tagging"
 TFDS_SPLITS = ("train", "dev", "test")
@@ -67,47 +67,15 @@ def load_splits(args):
     return splits, list(tags)
 
 
-def tagger_kwargs(args, vocabulary, char_vocabulary, tags):
-    kwargs = dict(vocabulary_size=vocabulary.size, num_tags=len(tags), crf=args.crf,
-                  **cli.model_kwargs(args))
-    if char_vocabulary is not None:
-        kwargs["char_vocabulary_size"] = char_vocabulary.size
-    return kwargs
-
-
 def main(argv=None):
     args = parse_args(argv)
-    session = Session(RECIPE, args)
-    splits, tag_set = load_splits(args)
-    tags = session.run.labels(lambda: tag_set, name="tags")
-    vocabulary, char_vocabulary, batches = tagging_batches(
-        session.run, splits, batch_size=args.batch_size, seed=args.seed,
-        standardize="lower" if args.lowercase else "none", max_tokens=args.max_tokens,
-        char_features=args.char_features, pad_to=args.crf_length if args.crf else None)
-    padding = data.padding_fraction(batches["train"])
-    print(f"[{RECIPE}] vocabulary of {vocabulary.size} words, {len(tags)} tags; "
-          f"padding is {padding:.1%} of the training batches")
-
-    model = session.build("sequence_tagger",
-                          **tagger_kwargs(args, vocabulary, char_vocabulary, tags))
-    model.summary()
-    session.fit(model, batches["train"], batches.get("validation"))
-    metrics = session.evaluate(model, {k: v for k, v in batches.items() if k != "train"})
-    examples = [[w.decode() for w in words] for words, _ in
-                splits.get("validation", splits["train"]).take(5).as_numpy_iterator()]
-    samples = "\n".join(format_tagged(model, vocabulary, tags, examples,
-                                      char_vocabulary=char_vocabulary))
-    return session.finish(model, metrics, samples=samples, data={
-        "vocabulary_size": vocabulary.size, "tags": tags,
-        "padding_fraction_train": padding,
-    })
+    return tagging.train_tagger(RECIPE, args, load_splits,
+                                standardize="lower" if args.lowercase else "none")
 
 
 def predict(run, inputs, **_):
     """Tags each input sentence (words split by spaces)."""
-    chars = run.load_vocabulary("char_vocabulary") if run.arguments["char_features"] else None
-    return format_tagged(run.load_model(), run.load_vocabulary(), run.load_json("tags"),
-                         [text.split() for text in inputs], char_vocabulary=chars)
+    return tagging.predict_from_run(run, inputs)
 
 
 if __name__ == "__main__":

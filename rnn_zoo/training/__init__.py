@@ -7,6 +7,7 @@ from rnn_zoo.training.plots import plot_history
 from rnn_zoo.training.runs import Run
 from rnn_zoo.training.samples import generate_text
 from rnn_zoo.training.session import Session, perplexity
+from rnn_zoo.training import tagging  # noqa: E402  (uses Session)
 
 __all__ = [
     "Run",
@@ -20,5 +21,6 @@ __all__ = [
     "perplexity",
     "plot_history",
     "scope",
+    "tagging",
     "training_callbacks",
 ]
