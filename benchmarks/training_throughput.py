@@ -124,15 +124,18 @@ def run_keras_worker(args):
     for config in args.configs:
         models, outputs = _keras_models(config, args.vocab, args.embed, args.units)
         x, y = _data(args.vocab, args.batch, args.time, outputs)
-        for impl, model in models.items():
-            times = []
-            for _ in range(args.repeats):
-                times.append(
+        # Repeats interleave the implementations, so a burst of load on a
+        # shared machine hits both rather than one.
+        times = {impl: [] for impl in models}
+        for _ in range(args.repeats):
+            for impl, model in models.items():
+                times[impl].append(
                     _time_steps(lambda: model.train_on_batch(x, y), args.warmup, args.steps)
                 )
-            results["runs"].append(dict(config=config, impl=impl, step_times=times))
+        for impl in models:
+            results["runs"].append(dict(config=config, impl=impl, step_times=times[impl]))
             print(f"  {results['backend']:>10} {impl:>8} {config}: "
-                  f"{statistics.median(sum(times, [])):.4f} s/step", file=sys.stderr)
+                  f"{statistics.median(sum(times[impl], [])):.4f} s/step", file=sys.stderr)
     return results
 
 
@@ -311,13 +314,18 @@ def main(argv=None):
     workers = list(backends)
     if not args.no_pytorch and importlib.util.find_spec("torch"):
         workers.append("pytorch-native")
+    load_start = os.getloadavg()[0]
     results = [_spawn(worker, args) for worker in workers]
+    load_end = os.getloadavg()[0]
     gemm, rows = summarize(results, args)
-    table = markdown(gemm, rows, args)
+    table = markdown(gemm, rows, args) + (
+        f"\n\nLoad average (1 min): {load_start:.1f} at start, {load_end:.1f} at end; "
+        f"{os.cpu_count()} CPUs.")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".json").write_text(json.dumps(
         dict(command=" ".join(["python", "benchmarks/training_throughput.py", *(argv or sys.argv[1:])]),
-             gemm_gflops=gemm, rows=rows, raw=results), indent=2))
+             gemm_gflops=gemm, load_average=[load_start, load_end], rows=rows,
+             raw=results), indent=2))
     args.out.with_suffix(".md").write_text(table + "\n")
     print(table)
     return rows
