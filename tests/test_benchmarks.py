@@ -5,6 +5,8 @@ import importlib.util
 import json
 import pathlib
 
+import numpy as np
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
@@ -58,3 +60,21 @@ def test_generation_benchmark_smoke(tmp_path):
     if "torch_lstmcell" in result["generation"]:
         # Same weights, greedy: PyTorch and rnn_zoo agree token for token.
         assert result["checks"]["greedy_tokens_equal_to_torch"] == 12
+
+
+def test_padding_benchmark_smoke(tmp_path):
+    result = load("padding").main(["--smoke", "--out", str(tmp_path / "padding")])
+    padding = {(r["max_length"], r["strategy"]): r["padding_fraction"] for r in result["padding"]}
+    cut = result["config"]["max_length"]
+    # Buckets chosen for least padding never pad more than random batches.
+    assert padding[(None, "least_padding_16")] <= padding[(None, "per_batch")]
+    assert padding[(cut, "least_padding_8")] <= padding[(cut, "fixed")]
+    assert all(r["real_tokens_per_second"] > 0 for r in result["throughput"])
+    assert "| `least_padding_16` |" in (tmp_path / "padding.md").read_text()
+
+
+def test_imdb_like_lengths_follow_the_published_statistics():
+    lengths = load("padding").imdb_like_lengths(25_000, seed=0)
+    assert 10 <= lengths.min() and lengths.max() <= 2470
+    assert abs(float(np.median(lengths)) - 174) <= 5
+    assert abs(float(lengths.mean()) - 234) <= 8

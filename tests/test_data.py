@@ -1,5 +1,6 @@
 """rnn_zoo.data: vocabularies, pipelines, file readers and TFDS loading, offline."""
 
+import itertools
 import json
 
 import numpy as np
@@ -100,6 +101,38 @@ def test_length_boundaries_split_counts_evenly():
     assert bounds == [26, 51, 76]
     with pytest.raises(ValueError, match="of no sequences"):
         data.length_boundaries([])
+
+
+def test_length_boundaries_least_padding_matches_brute_force():
+    rng = np.random.default_rng(0)
+
+    def padded_size(lengths, bounds):
+        bucket = np.searchsorted(bounds, lengths, side="right")
+        return sum(lengths[bucket == b].max() * np.sum(bucket == b)
+                   for b in np.unique(bucket))
+
+    for _ in range(25):
+        lengths = rng.integers(1, 30, size=rng.integers(1, 40))
+        num_buckets = int(rng.integers(1, 5))
+        values = np.unique(lengths)
+        best = min(
+            padded_size(lengths, [v + 1 for v in ends])
+            for r in range(min(num_buckets, len(values)))
+            for ends in itertools.combinations(values[:-1], r)
+        )
+        bounds = data.length_boundaries(lengths, num_buckets=num_buckets)
+        assert len(bounds) < num_buckets
+        assert padded_size(lengths, bounds) == best
+
+
+def test_length_boundaries_spend_buckets_on_a_long_tail():
+    # 90 short sequences and a tail: equal counts would put 4 of 5 buckets
+    # on the short ones; least padding splits the tail.
+    lengths = [10] * 90 + [100, 200, 300, 400, 500] * 2
+    bounds = data.length_boundaries(lengths, num_buckets=5)
+    assert bounds[0] == 11 and len(bounds) == 4  # one bucket for the 90, four for the tail
+    quantiles = np.quantile(lengths, [0.2, 0.4, 0.6, 0.8], method="lower")
+    assert len({int(q) + 1 for q in quantiles}) == 1  # equal counts: one bucket for all 90
 
 
 def _varied(n=200, seed=0):

@@ -76,11 +76,21 @@ def element_length(*element):
 
 
 def length_boundaries(lengths, num_buckets=8):
-    """Bucket boundaries that split `lengths` into buckets of similar counts.
+    """Bucket boundaries that put the least padding into the buckets.
+
+    Chooses at most `num_buckets` length ranges so that padding every
+    sequence to the longest of its range adds the fewest padding steps in
+    all (an exact dynamic programme over the distinct lengths). Where
+    lengths are spread evenly this gives buckets of similar counts; on a
+    long-tailed distribution (review lengths, speech) it spends more buckets
+    on the tail, where equal-count buckets would pad most. Batches are padded
+    to their own longest sequence, so the padding of a batch is at most that
+    of its bucket.
 
     Args:
         lengths: list or array of int sequence lengths.
-        num_buckets: int. At most this many buckets (equal lengths merge).
+        num_buckets: int. At most this many buckets (fewer when there are
+            fewer distinct lengths).
 
     Returns:
         Sorted list of int upper bounds (exclusive), as
@@ -90,13 +100,57 @@ def length_boundaries(lengths, num_buckets=8):
 
     >>> length_boundaries([1, 2, 3, 4, 5, 6, 7, 8], num_buckets=4)
     [3, 5, 7]
+    >>> length_boundaries([10] * 50 + [11, 300, 310], num_buckets=2)
+    [12]
     """
     check_int("num_buckets", num_buckets, minimum=1)
-    lengths = np.asarray(lengths)
+    lengths = np.asarray(lengths, dtype="int64").ravel()
     if lengths.size == 0:
         raise ValueError("Cannot compute bucket boundaries of no sequences. Received: lengths=[]")
-    quantiles = np.quantile(lengths, np.arange(1, num_buckets) / num_buckets, method="lower")
-    return sorted({int(q) + 1 for q in quantiles if q + 1 <= lengths.max()})
+    values, counts = np.unique(lengths, return_counts=True)
+    if len(values) > _MAX_DISTINCT_LENGTHS:
+        # Coarser candidate ends keep the programme small; each group's
+        # sequences count as padded to the group's longest.
+        ends = np.unique(np.quantile(lengths, np.linspace(0, 1, _MAX_DISTINCT_LENGTHS + 1)[1:],
+                                     method="higher").astype("int64"))
+        group = np.searchsorted(ends, values)
+        counts = np.bincount(group, weights=counts, minlength=len(ends))
+        values = ends
+    ends = _least_padding_ends(values, counts, min(num_buckets, len(values)))
+    return [int(values[j]) + 1 for j in ends[:-1]]
+
+
+_MAX_DISTINCT_LENGTHS = 2048
+
+
+def _least_padding_ends(values, counts, num_buckets):
+    """Indices of the last value of each bucket, minimising total padded size.
+
+    A bucket holding `values[i..j]` costs `values[j] * (count of i..j)`
+    (every sequence padded to the longest); the sequences' own lengths are a
+    constant, so minimising this minimises padding.
+    """
+    n = len(values)
+    cum = np.concatenate([[0.0], np.cumsum(counts, dtype="float64")])
+    i, j = np.arange(n)[:, None], np.arange(n)[None, :]
+    # cost[i, j]: one bucket from values[i] to values[j] (inf where i > j).
+    cost = np.where(i <= j, values[None, :] * (cum[1:][None, :] - cum[:-1][:, None]), np.inf)
+    best = cost[0]  # best[j]: values[0..j] in one bucket
+    starts = []  # starts[b][j]: first index of the last bucket, with b + 2 buckets
+    for _ in range(num_buckets - 1):
+        # Last bucket i..j after the best split of values[0..i-1].
+        total = np.concatenate([[np.inf], best[:-1]])[:, None] + cost
+        start = np.argmin(total, axis=0)
+        candidate = total[start, np.arange(n)]
+        keep = candidate < best  # a further bucket only where it saves padding
+        starts.append(np.where(keep, start, -1))
+        best = np.where(keep, candidate, best)
+    ends, j = [n - 1], n - 1
+    for start in reversed(starts):
+        if start[j] > 0:
+            j = start[j] - 1
+            ends.append(j)
+    return sorted(ends)
 
 
 def bucket_batches(dataset, batch_size, *, boundaries, length_fn=element_length,
