@@ -129,6 +129,8 @@ def _compile(model, **kwargs):
 def _lever_models(config, vocab, embed, units, zoo):
     """Variants that try the levers the issue names (`--levers`):
 
+    - `rnn_zoo_unmasked` (language models): `mask_padding=False`, for batches
+      that hold no padding (fixed windows of a stream).
     - `rnn_zoo_xla` (TensorFlow): the rnn_zoo model with `jit_compile=True`
       (Keras leaves XLA off on CPU-only TensorFlow by default).
     - `keras_masked`: the hand-written model with `mask_zero=True`, as
@@ -140,11 +142,17 @@ def _lever_models(config, vocab, embed, units, zoo):
     """
     import keras
 
+    import rnn_zoo
     from rnn_zoo import cells
 
     task, cell, units, num_layers, bidirectional = config_values(config, units)
     outputs = vocab if task == "lm" else NUM_TAGS
     models = {}
+    if task == "lm":
+        unmasked = rnn_zoo.build(
+            "language_model", vocabulary_size=vocab, embedding_dim=embed, cell=cell,
+            units=units, num_layers=num_layers, mask_padding=False, compile=False)
+        models["rnn_zoo_unmasked"] = _compile(unmasked)
     if keras.backend.backend() == "tensorflow":
         clone = keras.models.clone_model(zoo)
         models["rnn_zoo_xla"] = _compile(clone, jit_compile=True)

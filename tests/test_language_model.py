@@ -112,6 +112,7 @@ def test_stateful_model_carries_state_between_calls():
          r"`batch_size` is only used by stateful models \(truncated BPTT\); a stateless model takes any batch size. Pass stateful=True, or leave batch_size=None. Received: stateful=False, batch_size=4"),
         (dict(stateful=True, batch_size=0), ValueError, r"`batch_size` must be >= 1. Received: batch_size=0"),
         (dict(stateful=1, batch_size=2), TypeError, r"`stateful` must be a bool"),
+        (dict(mask_padding="no"), TypeError, r"`mask_padding` must be a bool. Received: mask_padding='no'"),
     ],
 )
 def test_language_model_errors(kwargs, error, message):
@@ -129,3 +130,19 @@ def test_stateful_model_refuses_another_batch_size():
     with pytest.raises(ValueError, match=r"stateful with batch_size=2.*Received: a batch of 1 sequences"):
         model.predict(np.ones((1, 4), "int32"), verbose=0)
     assert BatchSizeCheck.from_config(model.get_layer("batch_size_check").get_config()).batch_size == 2
+
+
+@pytest.mark.parametrize("mask_padding", [True, False])
+def test_mask_padding_decides_whether_id_0_counts(mask_padding):
+    masked = rnn_zoo.build("language_model", **TINY, cell="gru")
+    model = rnn_zoo.build("language_model", **TINY, cell="gru", mask_padding=mask_padding)
+    model.set_weights(masked.get_weights())
+    x, y = np.array([[3, 4, 0, 0]]), np.array([[4, 5, 6, 7]])
+    # Both see the same real prefix; unmasked, id 0 is a token like any other.
+    probs = numpy(model(x))
+    np.testing.assert_allclose(probs[:, :2], numpy(masked(x))[:, :2], rtol=1e-5, atol=1e-6)
+    nll = -np.log(np.take_along_axis(probs[0], y[0][:, None], axis=-1))[:, 0]
+    loss = model.evaluate(x, y, verbose=0, return_dict=True)["loss"]
+    expected = nll[:2].mean() if mask_padding else nll.mean()
+    np.testing.assert_allclose(loss, expected, rtol=1e-4)
+    assert model.get_layer("embedding").mask_zero is mask_padding

@@ -45,6 +45,7 @@ def language_model(
     recurrent_dropout=0.0,
     residual=False,
     tie_weights=False,
+    mask_padding=True,
     stateful=False,
     batch_size=None,
     sequence_length=None,
@@ -79,6 +80,14 @@ def language_model(
             last recurrent layer as wide as the embeddings (`units[-1] ==
             embedding_dim`); no projection is added behind your back.
             Defaults to `False`.
+        mask_padding: bool. Treat id 0 as padding: mask it in the recurrent
+            layers, the loss and the metrics. `False` suits batches that never
+            hold padding, such as fixed-length windows cut from one stream
+            (the language-model recipes, `rnn_zoo.tbptt`): id 0 is then an
+            ordinary token, the recurrent layers skip the per-step mask work
+            (0-15% of a training step on CPU, see benchmarks/README.md), and
+            on the JAX and PyTorch backends the layers stay eligible for
+            cuDNN, whose fused kernels there take no mask. Defaults to `True`.
         stateful: bool. Carry the recurrent states from one batch to the next
             (truncated backpropagation through time, see `rnn_zoo.tbptt`):
             row `i` of each batch continues row `i` of the previous one. Needs
@@ -141,6 +150,7 @@ def language_model(
             f"units={stack['units'][:-1] + [embedding_dim]}). Received: "
             f"embedding_dim={embedding_dim}, units={units!r}"
         )
+    check_bool("mask_padding", mask_padding)
     check_bool("stateful", stateful)
     check_int("batch_size", batch_size, minimum=1, allow_none=True)
     if stateful and batch_size is None:
@@ -173,7 +183,7 @@ def language_model(
     else:
         tokens = x = _common.token_input(sequence_length)  # (batch, time)
     embedding = keras.layers.Embedding(
-        vocabulary_size, embedding_dim, mask_zero=True, name="embedding"
+        vocabulary_size, embedding_dim, mask_zero=mask_padding, name="embedding"
     )
     x = embedding(x)  # (batch, time, embed)
     x = recurrent_stack(
