@@ -228,7 +228,7 @@ def language_model_batches(ids, *, batch_size, sequence_length, tbptt=False,
 
 
 def prepare(dataset, *, batch_size, shuffle=True, seed=0, shuffle_buffer=10_000,
-            cache=True, bucket=True, num_buckets=8, length_fn=element_length,
+            cache=True, bucket=True, num_buckets=16, length_fn=element_length,
             drop_remainder=False, pad_to=None):
     """Caches, shuffles with a seed, batches (by length buckets) and prefetches.
 
@@ -246,7 +246,11 @@ def prepare(dataset, *, batch_size, shuffle=True, seed=0, shuffle_buffer=10_000,
         bucket: bool. Batch by length buckets (boundaries computed from the
             data's lengths, one pass); `False` pads each batch to its longest.
             Fixed-length elements (language-model windows) need neither.
-        num_buckets: int. Number of length buckets.
+        num_buckets: int. At most this many length buckets, with boundaries
+            chosen for the least padding (`length_boundaries`). Defaults to
+            16: on IMDB-like review lengths, 10% of the tokens are padding
+            with 16 buckets, 19% with 8, 74% without buckets
+            (benchmarks/README.md).
         length_fn: bucketing key, see `bucket_batches`.
         drop_remainder: bool. Drop the last partial batch(es).
         pad_to: int or None. Truncate every sequence to this many steps and
