@@ -33,7 +33,7 @@ SPLIT_SEEDS = {"train": 0, "validation": 1, "test": 2}
 
 
 def parse_args(argv=None):
-    parser = cli.recipe_parser(RECIPE, __doc__, epochs=10, batch_size=64,
+    parser = cli.recipe_parser(RECIPE, __doc__, epochs=15, batch_size=64,
                                learning_rate=3e-3, patience=3)
     model = cli.add_model_arguments(parser, cell="lstm", units=64, embedding_dim=32,
                                     bidirectional=False)

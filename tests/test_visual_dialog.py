@@ -243,23 +243,26 @@ def it_accuracy(model, d, history):
     return np.mean(predicted[it] == d.answers[it]), np.mean(predicted[~it] == d.answers[~it])
 
 
+@pytest.mark.slow
 def test_learns_it_questions_from_the_history():
+    # About 1,600 steps (two minutes on two shared cores): the accuracy sits
+    # at the scene-only level for the first ~600 steps, until the model
+    # binds the asked shape to its colour in the scene features.
     keras.utils.set_random_seed(0)
-    train = dialog.dialog_scenes(3000, seed=0)
-    test = dialog.dialog_scenes(500, seed=1)
+    train = dialog.dialog_scenes(10_000, seed=0)
+    test = dialog.dialog_scenes(1000, seed=1)
     model = rnn_zoo.build(
         "visual_dialog", vocabulary_size=len(train.vocabulary),
         num_answers=len(train.answer_names), image_encoder=None, feature_shape=(36,),
-        embedding_dim=16, units=32, cell="gru", learning_rate=5e-3,
+        embedding_dim=32, units=64, learning_rate=3e-3,
     )
-    model.fit(train.inputs, train.answers, epochs=6, batch_size=64, verbose=0)
+    model.fit(train.inputs, train.answers, epochs=10, batch_size=64, verbose=0)
     it, named = it_accuracy(model, test, test.history)
-    assert it >= 0.9 and named >= 0.9
+    assert it >= 0.9 and named >= 0.85
     # Blank the history: the "it" questions fall to what the scene alone
-    # allows (or below), however well the model knows the scenes.
-    blank, named_blank = it_accuracy(model, test, np.zeros((500, 1, 1), "int32"))
-    assert blank <= test.scene_only_accuracy() + 0.1
-    assert named_blank >= 0.8  # the named questions still work
+    # allows (the commonest colour among its objects) or below.
+    blank, _ = it_accuracy(model, test, np.zeros((1000, 1, 1), "int32"))
+    assert blank <= test.scene_only_accuracy() + 0.05 < it - 0.3
 
 
 # The recipe.
