@@ -10,6 +10,7 @@ from rnn_zoo.data.conll import (
     read_conllu,
 )
 from rnn_zoo.data.corpora import tiny_shakespeare
+from rnn_zoo.data.dialog import dialog_scenes
 from rnn_zoo.data.files import (
     label_ids,
     read_label_folders,
@@ -37,6 +38,7 @@ __all__ = [
     "UPOS_TAGS",
     "Vocabulary",
     "bucket_batches",
+    "dialog_scenes",
     "label_ids",
     "language_model_batches",
     "language_model_windows",

@@ -9,6 +9,7 @@ from rnn_zoo.tasks.sequence_tagger import sequence_tagger
 from rnn_zoo.tasks.speech_recognizer import speech_recognizer
 from rnn_zoo.tasks.text_classifier import text_classifier
 from rnn_zoo.tasks.video_classifier import video_classifier
+from rnn_zoo.tasks.visual_dialog import visual_dialog
 from rnn_zoo.tasks.visual_question_answerer import visual_question_answerer
 
 __all__ = [
@@ -22,5 +23,6 @@ __all__ = [
     "speech_recognizer",
     "text_classifier",
     "video_classifier",
+    "visual_dialog",
     "visual_question_answerer",
 ]
