@@ -5,6 +5,7 @@ from rnn_zoo.layers.batch_size_check import BatchSizeCheck
 from rnn_zoo.layers.character_encoder import CharacterEncoder
 from rnn_zoo.layers.crf import CRF, CRFAccuracy, CRFLoss, crf_decode
 from rnn_zoo.layers.ctc import CTCBlankPadding
+from rnn_zoo.layers.dialog import FoldTurns, UnfoldTurns
 from rnn_zoo.layers.pointer import BilinearPointer
 from rnn_zoo.layers.pooling import AttentionPooling1D, MaskedGlobalMaxPooling1D
 from rnn_zoo.layers.seq2seq_decoder import ScheduledSamplingDecoder
@@ -23,6 +24,7 @@ __all__ = [
     "CTCBlankPadding",
     "crf_decode",
     "FoldTime",
+    "FoldTurns",
     "FrameMasking",
     "LuongAttention",
     "MaskedConv1D",
@@ -30,5 +32,6 @@ __all__ = [
     "ScheduledSamplingDecoder",
     "TiedLogits",
     "UnfoldTime",
+    "UnfoldTurns",
     "VocabularyIds",
 ]
