@@ -10,6 +10,7 @@ from rnn_zoo import (
     decoding,
     diagnostics,
     layers,
+    metrics,
     plotting,
     tasks,
     tbptt,

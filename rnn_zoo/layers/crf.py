@@ -12,6 +12,7 @@ import numpy as np  # noqa: F401  (used in the docstring examples)
 from keras import ops
 
 from rnn_zoo._validation import check_bool, check_int
+from rnn_zoo.metrics import TokenMeanMetricWrapper
 
 # Floor for probabilities before a log: a float32 softmax can underflow to 0.
 _TINY = 1e-30
@@ -439,10 +440,12 @@ def crf_accuracy(y_true, y_pred):
 
 
 @keras.saving.register_keras_serializable(package="rnn_zoo")
-class CRFAccuracy(keras.metrics.MeanMetricWrapper):
+class CRFAccuracy(TokenMeanMetricWrapper):
     """Per-token accuracy of the Viterbi path of a `CRF` output.
 
-    Padded steps (the output's mask) are not counted.
+    Padded steps (the output's mask) are not counted, and every real token
+    weighs the same across batches of different lengths
+    (`rnn_zoo.metrics.TokenMeanMetricWrapper`).
 
     Args:
         name: str. Defaults to `"accuracy"`.

@@ -4,6 +4,7 @@ import keras
 import numpy as np
 
 from rnn_zoo._validation import check_bool, check_dropout, check_float, check_int
+from rnn_zoo.metrics import TokenAccuracy
 
 # Argument docs shared by the builders; `fill_doc` puts them in the docstrings.
 _DOCS = {
@@ -111,7 +112,8 @@ def compile_model(
     accuracy.
 
     Padded positions carry the output's mask, which Keras turns into sample
-    weights for the loss and the metrics.
+    weights for the loss and the metrics; accuracy is `TokenAccuracy`, exact
+    over real tokens across batches of different lengths.
     """
     model.compile(
         optimizer=keras.optimizers.Adam(
@@ -119,7 +121,7 @@ def compile_model(
         ),
         loss=loss if loss is not None else keras.losses.SparseCategoricalCrossentropy(),
         metrics=[
-            keras.metrics.SparseCategoricalAccuracy(name=m) if m == "accuracy" else m
+            TokenAccuracy(name=m) if m == "accuracy" else m
             for m in metrics
         ],
     )

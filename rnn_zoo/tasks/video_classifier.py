@@ -5,6 +5,7 @@ import numpy as np
 
 from rnn_zoo._validation import check_bool, check_choice, check_float, check_int
 from rnn_zoo.layers.time import FoldTime, FrameMasking, UnfoldTime
+from rnn_zoo.metrics import TokenAccuracy
 from rnn_zoo.registry import register_model
 from rnn_zoo.tasks import _common, _vision
 from rnn_zoo.topologies.many_to_many import many_to_many
@@ -86,17 +87,20 @@ class VideoLabelCrossentropy(keras.losses.SparseCategoricalCrossentropy):
 
 
 @keras.saving.register_keras_serializable(package="rnn_zoo")
-class VideoLabelAccuracy(keras.metrics.SparseCategoricalAccuracy):
+class VideoLabelAccuracy(TokenAccuracy):
     """Sparse categorical accuracy that checks the shape of video labels
     (`check_video_labels`); some backends compute metrics before the loss.
 
     Args:
         per_frame: bool. Whether the model labels every frame.
-        **kwargs: as in `keras.metrics.SparseCategoricalAccuracy`.
+        name: str. Defaults to `"accuracy"`.
+        dtype: the metric's dtype.
+
+    Per-frame accuracy counts every real frame alike (`TokenAccuracy`).
     """
 
-    def __init__(self, per_frame=False, name="accuracy", **kwargs):
-        super().__init__(name=name, **kwargs)
+    def __init__(self, per_frame=False, name="accuracy", dtype=None):
+        super().__init__(name=name, dtype=dtype)
         self.per_frame = per_frame
 
     def update_state(self, y_true, y_pred, sample_weight=None):

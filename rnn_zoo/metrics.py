@@ -1,0 +1,87 @@
+"""Metrics that stay exact when sequences differ in length.
+
+Keras averages a per-step metric per sequence first: a batch adds
+`sum_t(value * mask) / T` to the total and `sum_t(mask) / T` to the count, `T`
+being its padded length. Within one batch of one padded length that is the
+mean over real tokens, but across batches padded to different lengths (length
+buckets, or fixed-length batches of different sizes) each token weighs
+`1 / T`, so an epoch's accuracy leans towards the short batches: two
+sequences, 8 tokens all right and 2 tokens all wrong, give Keras' accuracy
+0.5 where 8 of 10 tokens are right. The metrics here sum over tokens instead.
+"""
+
+import keras
+from keras import ops
+from keras.src.backend.common.masking import get_keras_mask
+
+
+@keras.saving.register_keras_serializable(package="rnn_zoo")
+class TokenMeanMetricWrapper(keras.metrics.MeanMetricWrapper):
+    """`keras.metrics.MeanMetricWrapper` that weighs every token alike.
+
+    `fn(y_true, y_pred)` gives one value per token (or per example); the
+    result is `sum(value * weight) / sum(weight)` over everything seen, where
+    the weight is the output's mask times `sample_weight` (each 1 when
+    absent). On outputs without a time axis it is the plain mean.
+
+    Args:
+        fn: the per-token metric function.
+        name: str. Name of the metric.
+        dtype: the metric's dtype.
+        **kwargs: keyword arguments for `fn`.
+    """
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        mask = get_keras_mask(y_pred)
+        values = self._fn(y_true, y_pred, **self._fn_kwargs)  # (batch, ...)
+        weight = None if sample_weight is None else ops.cast(sample_weight, self.dtype)
+        if mask is not None:
+            mask = ops.cast(mask, self.dtype)
+            weight = mask if weight is None else _expand_to(weight, mask) * mask
+        flat = ops.reshape(values, (-1,))
+        if weight is None:
+            return keras.metrics.Mean.update_state(self, flat)
+        weight = ops.broadcast_to(_expand_to(weight, values), ops.shape(values))
+        # One weight per token, summed: no per-sequence averaging.
+        return keras.metrics.Mean.update_state(
+            self, flat, sample_weight=ops.reshape(weight, (-1,))
+        )
+
+
+@keras.saving.register_keras_serializable(package="rnn_zoo")
+class TokenAccuracy(TokenMeanMetricWrapper):
+    """Sparse categorical accuracy over real (unmasked) tokens, exactly.
+
+    The fraction of real tokens whose argmax is the target, however the
+    batches are padded (see the module docs for why Keras'
+    `SparseCategoricalAccuracy` is not). The compiled metric `"accuracy"` of
+    every rnn_zoo model with a per-step output.
+
+    Args:
+        name: str. Defaults to `"accuracy"`.
+        dtype: the metric's dtype.
+
+    Example:
+
+    >>> metric = TokenAccuracy()
+    >>> metric.update_state([[1, 2, 0]], [[[0, 1, 0], [0, 1, 0], [1, 0, 0]]],
+    ...                     sample_weight=[[1, 1, 0]])
+    >>> metric.update_state([[1]], [[[0, 1, 0]]])
+    >>> round(float(metric.result()), 4)  # 2 right of 3 real tokens
+    0.6667
+    """
+
+    def __init__(self, name="accuracy", dtype=None):
+        super().__init__(fn=keras.metrics.sparse_categorical_accuracy, name=name, dtype=dtype)
+        self._direction = "up"
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype}
+
+
+def _expand_to(x, reference):
+    """Adds trailing axes to `x` up to the rank of `reference`."""
+    x = ops.convert_to_tensor(x)
+    while len(x.shape) < len(reference.shape):
+        x = ops.expand_dims(x, -1)
+    return x
