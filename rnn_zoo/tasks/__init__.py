@@ -1,6 +1,7 @@
 """Task builders; importing this module registers them."""
 
 from rnn_zoo.tasks.image_captioner import image_captioner
+from rnn_zoo.tasks.instruction_follower import instruction_follower
 from rnn_zoo.tasks.language_model import language_model
 from rnn_zoo.tasks.seq2seq_translator import seq2seq_translator
 from rnn_zoo.tasks.question_answerer import best_span, question_answerer
@@ -15,6 +16,7 @@ from rnn_zoo.tasks.visual_question_answerer import visual_question_answerer
 __all__ = [
     "best_span",
     "image_captioner",
+    "instruction_follower",
     "language_model",
     "seq2seq_translator",
     "question_answerer",
