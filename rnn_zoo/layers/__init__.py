@@ -6,6 +6,7 @@ from rnn_zoo.layers.character_encoder import CharacterEncoder
 from rnn_zoo.layers.crf import CRF, CRFAccuracy, CRFLoss, crf_decode
 from rnn_zoo.layers.ctc import CTCBlankPadding
 from rnn_zoo.layers.dialog import FoldTurns, UnfoldTurns
+from rnn_zoo.layers.observation_check import ObservationShapeCheck
 from rnn_zoo.layers.pointer import BilinearPointer
 from rnn_zoo.layers.pooling import AttentionPooling1D, MaskedGlobalMaxPooling1D
 from rnn_zoo.layers.seq2seq_decoder import ScheduledSamplingDecoder
@@ -29,6 +30,7 @@ __all__ = [
     "LuongAttention",
     "MaskedConv1D",
     "MaskedGlobalMaxPooling1D",
+    "ObservationShapeCheck",
     "ScheduledSamplingDecoder",
     "TiedLogits",
     "UnfoldTime",

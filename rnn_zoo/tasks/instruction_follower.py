@@ -7,6 +7,7 @@ import numpy as np
 from rnn_zoo._validation import check_float
 from rnn_zoo.layers.observation_check import ObservationShapeCheck
 from rnn_zoo.layers.time import FoldTime, FrameMasking, UnfoldTime
+from rnn_zoo.metrics import TokenAccuracy
 from rnn_zoo.registry import register_model
 from rnn_zoo.tasks import _common, _vision
 from rnn_zoo.topologies.seq2seq import check_attention, encoder_decoder
@@ -52,17 +53,19 @@ class ActionCrossentropy(keras.losses.SparseCategoricalCrossentropy):
 
 
 @keras.saving.register_keras_serializable(package="rnn_zoo")
-class ActionAccuracy(keras.metrics.SparseCategoricalAccuracy):
+class ActionAccuracy(TokenAccuracy):
     """Per-step accuracy that checks the shape of action labels
     (`check_action_labels`); some backends compute metrics before the loss.
+    Every real step counts alike, across batches of different lengths
+    (`rnn_zoo.metrics.TokenAccuracy`).
 
     Args:
         name: str. Defaults to `"accuracy"`.
-        **kwargs: as in `keras.metrics.SparseCategoricalAccuracy`.
+        dtype: the metric's dtype.
     """
 
-    def __init__(self, name="accuracy", **kwargs):
-        super().__init__(name=name, **kwargs)
+    def __init__(self, name="accuracy", dtype=None):
+        super().__init__(name=name, dtype=dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         check_action_labels(y_true, y_pred)
