@@ -6,6 +6,7 @@ import json
 import pathlib
 
 import numpy as np
+import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -63,14 +64,20 @@ def test_generation_benchmark_smoke(tmp_path):
 
 
 def test_padding_benchmark_smoke(tmp_path):
-    result = load("padding").main(["--smoke", "--out", str(tmp_path / "padding")])
+    result = load("padding").main(["--smoke", "--no-training", "--out", str(tmp_path / "padding")])
     padding = {(r["max_length"], r["strategy"]): r["padding_fraction"] for r in result["padding"]}
     cut = result["config"]["max_length"]
     # Buckets chosen for least padding never pad more than random batches.
     assert padding[(None, "least_padding_16")] <= padding[(None, "per_batch")]
     assert padding[(cut, "least_padding_8")] <= padding[(cut, "fixed")]
-    assert all(r["real_tokens_per_second"] > 0 for r in result["throughput"])
     assert "| `least_padding_16` |" in (tmp_path / "padding.md").read_text()
+
+
+@pytest.mark.slow
+def test_padding_benchmark_trains_every_strategy(tmp_path):
+    result = load("padding").main(["--smoke", "--out", str(tmp_path / "padding")])
+    assert [r["strategy"] for r in result["throughput"]] == list(load("padding").STRATEGIES)
+    assert all(r["real_tokens_per_second"] > 0 for r in result["throughput"])
 
 
 def test_imdb_like_lengths_follow_the_published_statistics():

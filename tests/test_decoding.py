@@ -248,6 +248,7 @@ def test_top_p_never_picks_a_token_outside_the_nucleus():
     assert len(set(out.tokens[:, 0])) > 1
 
 
+@pytest.mark.slow
 def test_compiled_equals_eager_and_follows_weight_updates():
     model = lm(num_layers=2)
     prompts = [[3, 1, 4], [5, 9, 0]]

@@ -42,6 +42,7 @@ print("RESULTS " + json.dumps(results))
 
 
 @pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="tf.distribute")
+@pytest.mark.slow
 def test_recipe_trains_under_mirrored_and_multi_worker_strategies(tmp_path):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
     env.pop("TF_CONFIG", None)

@@ -203,6 +203,7 @@ def test_keras_applications_encoder_frozen_or_trained():
 # Learning a generated task.
 
 
+@pytest.mark.slow
 def test_learns_to_caption_coloured_squares():
     keras.utils.set_random_seed(0)
     images, captions = synthetic.square_captions(192, image_size=16, seed=0)

@@ -45,6 +45,7 @@ def marker_questions(n, rng, max_length=12):
     return [question, context], [answer, answer.copy()]
 
 
+@pytest.mark.slow
 def test_learns_the_word_after_the_marker():
     rng = np.random.default_rng(0)
     x, y = marker_questions(600, rng)

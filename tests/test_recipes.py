@@ -258,6 +258,7 @@ def test_ner_pipeline_from_columns_and_mock_tfds(tmp_path):
     assert next(iter(splits["test"]))[1].numpy().tolist() == [3, 0]
 
 
+@pytest.mark.slow
 def test_ner_smoke_with_crf_and_characters_reports_entity_f1(tmp_path):
     path = write(tmp_path / "eng.train", CONLL2003)
     run_dir = tmp_path / "run"
@@ -380,6 +381,7 @@ def test_qa_pipeline_spans_and_mock_tfds(tmp_path):
     assert records["validation"][0]["answer_text"] == "Italy"
 
 
+@pytest.mark.slow
 def test_qa_smoke_scores_exact_match_and_answers(tmp_path):
     run_dir = tmp_path / "run"
     metrics = recipe("question_answering").main([
@@ -453,6 +455,7 @@ def test_toy_pairs_hold_out_unseen_targets_and_drop_padding():
     assert source.numpy().tolist() == [8, 13, 10] and target.numpy().tolist() == [4, 5, 2]
 
 
+@pytest.mark.slow
 def test_toy_seq2seq_smoke_and_answers(tmp_path):
     run_dir = tmp_path / "run"
     metrics = recipe("toy_seq2seq").main([

@@ -182,6 +182,7 @@ def test_bad_arguments(overrides, error, match):
 # Learning a generated task.
 
 
+@pytest.mark.slow
 def test_learns_to_transcribe_tone_sequences():
     keras.utils.set_random_seed(0)
     waves, labels = synthetic.tone_sequences(192, num_symbols=4, seed=0)

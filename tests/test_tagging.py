@@ -41,6 +41,7 @@ def marker_data(n, rng, time=10):
     return x.astype("int32"), y
 
 
+@pytest.mark.slow
 def test_crf_tagger_learns_transitions():
     rng = np.random.default_rng(0)
     x, y = marker_data(400, rng)

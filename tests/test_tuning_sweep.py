@@ -80,7 +80,7 @@ def check_sweep(result, num_trials):
 
 
 # The random search runs in the `sweep` fixture below.
-@pytest.mark.parametrize("tuner", ["bayesian", "hyperband"])
+@pytest.mark.parametrize("tuner", ["bayesian", pytest.param("hyperband", marks=pytest.mark.slow)])
 def test_tiny_sweep_per_tuner(tuner, tmp_path):
     options = {"max_trials": 2} if tuner != "hyperband" else {"factor": 2}
     result = tuning.tune(
@@ -179,6 +179,7 @@ def load_trials(project_dir):
     return trials
 
 
+@pytest.mark.slow
 def test_resume_after_a_kill(tmp_path):
     project_dir = str(tmp_path / "text_classifier")
     marker = str(tmp_path / "hanging")
@@ -219,6 +220,7 @@ def test_resume_after_a_kill(tmp_path):
     assert len(read_csv(os.path.join(project_dir, "trials.csv"))) == 3
 
 
+@pytest.mark.slow
 def test_distributed_chief_and_two_workers(tmp_path):
     barrier = tmp_path / "barrier"
     barrier.mkdir()
