@@ -5,11 +5,14 @@
 The task (`rnn_zoo.diagnostics.first_token_task`): the label is the first
 token of a 200-step sequence of distractor tokens, read by a
 `text_classifier` with the final state as readout, so the loss at the end
-hears step 0 only through the whole recurrence. Each cell is trained with a
-length curriculum (short sequences first, then longer, up to the full
-length; `--curriculum none` trains on the full length only, where the gated
-cells get no usable gradient from step 0 at initialisation), and measured at
-initialisation and after training:
+hears step 0 only through the whole recurrence. Four models: `simple_rnn`,
+`lstm` and `gru` with Keras' initialisation, and `lstm_open`, an LSTM whose
+forget gates start open and input gates closed (bias 5 and -5), the regime
+its memory cell was designed for. Each is trained with a length curriculum
+(short sequences first, then longer, up to the full length; `--curriculum
+none` trains on the full length only, where the Keras-initialised gated
+cells get no usable gradient from step 0), and measured at initialisation
+and after training:
 
 - `gradient_flow.png`: the gradient with respect to each cell's whole state
   against t on a log scale (`||d loss / d (h_t, c_t)||` for the LSTM, whose
@@ -21,7 +24,8 @@ initialisation and after training:
   hears the first step less than the last);
 - `results.json`: test accuracy at the full length per cell (after every
   epoch, and at the end), the first/last gradient ratio of the whole state
-  and of h alone at initialisation and after training (and the curves),
+  and of h alone at initialisation and after training (and the curves), the
+  factor the gradient keeps per step over the middle half of the sequence,
   global gradient norms and the `global_clipnorm` that
   `exploding_gradient_report` suggests, what the trained cell does with the
   first token (`memory`: the LSTM's forget and input gates on its memory
@@ -56,7 +60,11 @@ from rnn_zoo.diagnostics import (  # noqa: E402
     gradient_flow,
 )
 
-CELLS = ("simple_rnn", "lstm", "gru")
+# The models compared, and their cells: `lstm_open` is an LSTM whose gates
+# start the way its memory is meant to work (Hochreiter and Schmidhuber 1997;
+# Gers et al. 2000): forget gates open, input gates closed (biases
+# `--open-forget-bias`, `--open-input-bias`); the others use Keras' defaults.
+CELLS = {"simple_rnn": "simple_rnn", "lstm": "lstm", "lstm_open": "lstm", "gru": "gru"}
 
 
 def positive_int(text):
@@ -85,7 +93,7 @@ def parse_args(argv):
         description=__doc__.splitlines()[0], allow_abbrev=False
     )
     parser.add_argument("--output-dir", type=pathlib.Path, default=pathlib.Path("runs/gradient_flow"))
-    parser.add_argument("--cells", nargs="+", choices=CELLS, default=list(CELLS))
+    parser.add_argument("--cells", nargs="+", choices=list(CELLS), default=list(CELLS))
     parser.add_argument("--sequence-length", type=positive_int, default=200)
     parser.add_argument("--curriculum", type=lengths, default=[10, 20, 50, 100],
                         help="lengths trained on before the full length (comma-separated), "
@@ -100,6 +108,12 @@ def parse_args(argv):
     parser.add_argument("--batch-size", type=positive_int, default=32)
     parser.add_argument("--learning-rate", type=float, default=3e-3)
     parser.add_argument("--global-clipnorm", type=float, default=1.0)
+    parser.add_argument("--open-forget-bias", type=float, default=5.0,
+                        help="lstm_open: initial bias of the forget gates (Keras: 1.0, "
+                             "f = sigmoid(1) ~ 0.73; 5: f ~ 0.993, open)")
+    parser.add_argument("--open-input-bias", type=float, default=-5.0,
+                        help="lstm_open: initial bias of the input gates (Keras: 0.0, "
+                             "i = 0.5; -5: i ~ 0.007, closed)")
     parser.add_argument("--probe-batches", type=positive_int, default=4,
                         help="batches of the test set the gradients are measured on")
     parser.add_argument("--seed", type=int, default=0)
@@ -178,13 +192,16 @@ def memory_statistics(model, cell, x, y, num_classes):
     highway applies to d loss / d c: prod f_t), input gates on the first
     token and on the distractors; GRU update gates likewise; SimpleRNN
     saturation (|h| > 0.99) and tanh' = 1 - h^2, the factor its gradient
-    picks up at every step. Computed in NumPy from the layer's weights; the
-    final h is checked against the Keras layer's output.
+    picks up at every step; for every cell, how much the memory moves while
+    it holds the token (0: a fixed point). Computed in NumPy from the
+    layer's weights; the final h is checked against the Keras layer's output.
     """
     layer = model.get_layer(f"encoder_{cell}_0")
     embedding = model.get_layer("embedding").get_weights()[0]
     h, memory, gates = _run_cell(cell, layer.get_weights(), embedding[x].astype("float64"))
-    keras_h = keras.Model(model.inputs, layer.output).predict(x, verbose=0)
+    keras_h = keras.ops.convert_to_numpy(
+        keras.Model(model.input, layer.output)(x, training=False)
+    )  # (batch, units)
     final = memory[:, -1]  # (batch, units)
     total = final.var(axis=0)
     between = np.zeros_like(total)
@@ -201,6 +218,13 @@ def memory_statistics(model, cell, x, y, num_classes):
         label_variance_share=[round(float(separation[u]), 3) for u in units],
     )
     later = slice(1, None)  # the distractor steps
+    # How much the memory moves while it holds the token: over the last
+    # three quarters of the sequence, its standard deviation over time
+    # relative to its mean size (0: a fixed point).
+    held = memory[:, memory.shape[1] // 4 :][..., units]
+    stats["memory_relative_std_over_time"] = float(
+        np.mean(held.std(axis=1) / np.maximum(np.abs(held).mean(axis=1), 1e-12))
+    )
     if cell == "lstm":
         f = gates["forget"][:, later][..., units]  # (batch, time - 1, memory units)
         stats.update(
@@ -236,8 +260,20 @@ def memory_statistics(model, cell, x, y, num_classes):
     return stats
 
 
-def run_cell(cell, args):
-    """Builds, measures, trains and measures again one cell."""
+def _factor_per_step(norms):
+    """`(norms[T/4] / norms[3T/4]) ** (1 / (T/2))`: the factor by which the
+    gradient shrinks (< 1) or grows per step back through the middle half of
+    a length-T sequence; 0 when it fell below float32's range there."""
+    time = len(norms)
+    early, late = time // 4, time - 1 - time // 4
+    if not norms[late] > 0 or late <= early:
+        return float("nan")
+    return float((norms[early] / norms[late]) ** (1 / (late - early)))
+
+
+def run_cell(name, args):
+    """Builds, measures, trains and measures again one model of `CELLS`."""
+    cell = CELLS[name]
     task = dict(num_classes=args.num_classes, num_distractors=args.num_distractors)
     x_test, y_test = first_token_task(
         num_samples=args.test_samples, sequence_length=args.sequence_length,
@@ -259,6 +295,12 @@ def run_cell(cell, args):
         learning_rate=args.learning_rate,
         global_clipnorm=args.global_clipnorm,
     )
+    if name == "lstm_open":
+        layer = model.get_layer("encoder_lstm_0")
+        kernel, recurrent, bias = layer.get_weights()
+        bias[: args.units] = args.open_input_bias  # Keras' gate order: i, f, c, o
+        bias[args.units : 2 * args.units] = args.open_forget_bias
+        layer.set_weights([kernel, recurrent, bias])
     start = time.perf_counter()
     at_init = exploding_gradient_report(model, probes)
 
@@ -277,7 +319,7 @@ def run_cell(cell, args):
             )
         stages.append(dict(length=length, train_loss_per_epoch=losses,
                            test_accuracy_per_epoch=accuracies))
-        print(f"{cell}: trained on length {length}, test accuracy at "
+        print(f"{name}: trained on length {length}, test accuracy at "
               f"{args.sequence_length} after each epoch: "
               + ", ".join(f"{a:.3f}" for a in accuracies), flush=True)
     trained = exploding_gradient_report(model, probes)
@@ -285,7 +327,7 @@ def run_cell(cell, args):
     x_probe = np.concatenate([x for x, _ in probes])
     y_probe = np.concatenate([y for _, y in probes])
     memory = memory_statistics(model, cell, x_probe, y_probe, args.num_classes)
-    model.save(args.output_dir / f"{cell}.keras")
+    model.save(args.output_dir / f"{name}.keras")
 
     def summary(report):
         layer = report.flows[0].names[0]
@@ -298,6 +340,12 @@ def run_cell(cell, args):
             # The same for the cell's whole state: (h_t, c_t) for an LSTM.
             state_first_to_last_ratio=float(np.median(state)),
             state_first_to_last_ratio_per_batch=state,
+            # The factor the whole state's gradient keeps per step over the
+            # middle half of the sequence, away from the readout at the end
+            # (geometric mean over the probe batches).
+            state_factor_per_step=float(np.exp(np.mean(
+                [np.log(_factor_per_step(f[layer].state_norms)) for f in report.flows]
+            ))),
             # The plotted curves (first probe batch), per step.
             hidden_state_norms=report.flows[0][layer].hidden_state_norms.tolist(),
             state_norms=report.flows[0][layer].state_norms.tolist(),
@@ -308,7 +356,7 @@ def run_cell(cell, args):
         )
 
     result = dict(
-        cell=cell,
+        cell=name,
         test_accuracy=stages[-1]["test_accuracy_per_epoch"][-1],
         best_test_accuracy=max(a for s in stages for a in s["test_accuracy_per_epoch"]),
         stages=stages,
@@ -369,13 +417,15 @@ def main(argv=None):
     )
     (args.output_dir / "results.json").write_text(json.dumps(report, indent=2))
     print("| cell | test accuracy (best) | whole state: first/last step, at init "
-          "| after training | h only: at init | after training | wall s |")
-    print("|---|---|---|---|---|---|---|")
+          "| after training | per step, after training | h only: at init "
+          "| after training | wall s |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in results:
         init, after = r["at_initialisation"], r["after_training"]
         print(f"| {r['cell']} | {r['test_accuracy']:.3f} ({r['best_test_accuracy']:.3f}) | "
               f"{init['state_first_to_last_ratio']:.2g} | "
               f"{after['state_first_to_last_ratio']:.2g} | "
+              f"{after['state_factor_per_step']:.3f} | "
               f"{init['first_to_last_ratio']:.2g} | {after['first_to_last_ratio']:.2g} | "
               f"{r['wall_seconds']} |")
     for r in results:

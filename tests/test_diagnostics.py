@@ -646,25 +646,28 @@ def test_gradient_flow_recipe_smoke(tmp_path):
     spec = importlib.util.spec_from_file_location("gradient_flow_recipe", path)
     recipe = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(recipe)
-    report = recipe.main(["--smoke", "--cells", "gru", "--output-dir", str(tmp_path)])
+    report = recipe.main(["--smoke", "--cells", "lstm_open", "--output-dir", str(tmp_path)])
     saved = json.loads((tmp_path / "results.json").read_text())
-    assert saved["results"][0]["cell"] == "gru" == report["results"][0]["cell"]
+    assert saved["results"][0]["cell"] == "lstm_open" == report["results"][0]["cell"]
     result = saved["results"][0]
     assert 0 <= result["test_accuracy"] <= result["best_test_accuracy"] <= 1
     assert [s["length"] for s in result["stages"]] == [12]
-    assert result["at_initialisation"]["first_to_last_ratio"] > 0
-    # GRU: one state, so the whole state is h.
-    after = result["after_training"]
-    assert after["state_first_to_last_ratio"] == after["first_to_last_ratio"] > 0
-    assert len(after["state_norms"]) == 12
+    for when in ("at_initialisation", "after_training"):
+        assert result[when]["first_to_last_ratio"] > 0
+        assert result[when]["state_first_to_last_ratio"] > 0
+        assert len(result[when]["state_norms"]) == 12
+    # lstm_open starts with open forget and closed input gates (biases 5, -5).
     assert result["memory"]["numpy_matches_keras"]
-    assert 0 < result["memory"]["update_gate_mean"] < 1
+    assert result["memory"]["forget_gate_mean"] > 0.9
     assert (tmp_path / "gradient_flow.png").read_bytes()[:4] == b"\x89PNG"
-    assert (tmp_path / "gru.keras").exists()
+    model = keras.models.load_model(tmp_path / "lstm_open.keras")
+    bias = model.get_layer("encoder_lstm_0").get_weights()[2]  # gates i, f, c, o
+    units = len(bias) // 4
+    assert bias[:units].mean() < -4 and bias[units : 2 * units].mean() > 4
     # The NumPy re-run of the other cells agrees with Keras too.
     x, y = first_token_task(num_samples=8, sequence_length=6, num_classes=3,
                             num_distractors=2)
-    for cell, key in (("lstm", "forget_gate_mean"), ("simple_rnn", "tanh_derivative_mean")):
+    for cell, key in (("gru", "update_gate_mean"), ("simple_rnn", "tanh_derivative_mean")):
         model = rnn_zoo.build("text_classifier", vocabulary_size=6, num_classes=3,
                               embedding_dim=4, units=4, cell=cell)
         stats = recipe.memory_statistics(model, cell, x, y, 3)
