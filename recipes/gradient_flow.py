@@ -60,10 +60,10 @@ from rnn_zoo.diagnostics import (  # noqa: E402
     gradient_flow,
 )
 
-# The models compared, and their cells: `lstm_open` is an LSTM whose gates
-# start the way its memory is meant to work (Hochreiter and Schmidhuber 1997;
-# Gers et al. 2000): forget gates open, input gates closed (biases
-# `--open-forget-bias`, `--open-input-bias`); the others use Keras' defaults.
+# The models compared, and their cells. `lstm_open` is an LSTM whose gates
+# start where the lecture explains its memory: forget gates open, input gates
+# closed, so the cell keeps its content (biases `--open-forget-bias`,
+# `--open-input-bias`); the others use Keras' initialisation.
 CELLS = {"simple_rnn": "simple_rnn", "lstm": "lstm", "lstm_open": "lstm", "gru": "gru"}
 
 
