@@ -7,8 +7,8 @@ token of a 200-step sequence of distractor tokens, read by a
 `text_classifier` with the final state as readout, so the loss at the end
 hears step 0 only through the whole recurrence. Four models: `simple_rnn`,
 `lstm` and `gru` with Keras' initialisation, and `lstm_open`, an LSTM whose
-forget gates start open and input gates closed (bias 5 and -5), the regime
-its memory cell was designed for. Each is trained with a length curriculum
+forget gates start open and input gates closed (bias 5 and -5), where the
+lecture explains the LSTM's memory. Each is trained with a length curriculum
 (short sequences first, then longer, up to the full length; `--curriculum
 none` trains on the full length only, where the Keras-initialised gated
 cells get no usable gradient from step 0), and measured at initialisation
@@ -178,8 +178,8 @@ def _run_cell(cell, weights, inputs):
             h = z * h + (1 - z) * candidate
             memory.append(h)
             keep(update=z)
-    stack = lambda values: np.stack(values, axis=1)  # noqa: E731
-    return h, stack(memory), {k: stack(v) for k, v in gates.items()}
+    gates = {key: np.stack(values, axis=1) for key, values in gates.items()}
+    return h, np.stack(memory, axis=1), gates
 
 
 def memory_statistics(model, cell, x, y, num_classes):
