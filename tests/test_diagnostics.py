@@ -80,6 +80,19 @@ def test_every_model(name):
         assert g.go_backwards == g.layer.endswith("/backward")
         if g.go_backwards:
             assert g.steps[0] > g.steps[-1]
+        # The whole state: h first, then (LSTM) c; the hidden part unchanged.
+        cell = cells_by_name(model)[g.layer]
+        assert g.state_sizes == ((cell.units, cell.units) if isinstance(
+            cell, keras.layers.LSTMCell) else (cell.units,))
+        assert g.full_state_gradients.shape == (batch, time, sum(g.state_sizes))
+        np.testing.assert_array_equal(
+            g.full_state_gradients[..., : g.state_sizes[0]], g.state_gradients
+        )
+        assert np.all(g.full_state_gradients[~g.mask] == 0)
+        assert np.all(g.state_norms[real] >= g.hidden_state_norms[real] * (1 - 1e-6))
+        if len(g.state_sizes) == 1:
+            assert g.cell_state_norms is None and g.cell_state_gradients is None
+            np.testing.assert_allclose(g.state_norms[real], g.hidden_state_norms[real])
 
     # Kernel gradients equal the ones one plain SGD step applies.
     before = [numpy(v).copy() for v in model.trainable_variables]
@@ -181,6 +194,149 @@ def test_tanh_rnn_finite_differences():
                 losses.append(np.mean((out - y) ** 2))
             fd = (losses[0] - losses[1]) / (2 * eps)
             np.testing.assert_allclose(g.state_gradients[0, t, k], fd, rtol=2e-3, atol=1e-4)
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def lstm_forward(kernel, recurrent, bias, x, perturb=None):
+    """A float64 NumPy LSTM in Keras' gate order (i, f, c, o), written from
+    the equations: `perturb = (t, dh, dc)` adds dh to h_t and dc to c_t
+    after step t. Returns the final h and the (c_t, f_t) of every step."""
+    units = recurrent.shape[0]
+    h = np.zeros((x.shape[0], units))
+    c = np.zeros((x.shape[0], units))
+    cells, forgets = [], []
+    for t in range(x.shape[1]):
+        z = x[:, t] @ kernel + h @ recurrent + bias
+        i, f, g, o = (z[:, k * units : (k + 1) * units] for k in range(4))
+        c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
+        h = sigmoid(o) * np.tanh(c)
+        if perturb is not None and perturb[0] == t:
+            h, c = h + perturb[1], c + perturb[2]
+        cells.append(c)
+        forgets.append(sigmoid(f))
+    return h, cells, forgets
+
+
+def lstm_model(time, features, units, rng, recurrent_scale):
+    inputs = keras.Input((time, features))
+    layer = keras.layers.LSTM(units, name="rnn")
+    model = keras.Model(inputs, layer(inputs))
+    model.compile(loss="mse")
+    weights = [
+        rng.normal(size=(features, 4 * units)),
+        recurrent_scale * rng.normal(size=(units, 4 * units)),
+        0.5 * rng.normal(size=4 * units),
+    ]
+    layer.set_weights([w.astype("float32") for w in weights])
+    return model, [w.astype("float64") for w in layer.get_weights()]
+
+
+def test_lstm_cell_state_closed_form():
+    # With a zero recurrent kernel the gates read x_t only, so h_t reaches
+    # the loss only at the last step (the readout) while c_t carries the
+    # gradient back through the forget gates alone, the lecture's highway:
+    # d loss / d c_t = dL/dh_T * o_T * tanh'(c_T) * f_T * ... * f_(t+1).
+    time, features, units = 6, 2, 3
+    rng = np.random.default_rng(4)
+    model, (kernel, recurrent, bias) = lstm_model(time, features, units, rng, 0.0)
+    x = rng.normal(size=(2, time, features)).astype("float32")
+    y = rng.normal(size=(2, units)).astype("float32")
+    g = gradient_flow(model, x, y)["rnn"]
+
+    h_last, cells, forgets = lstm_forward(kernel, recurrent, bias, x.astype("float64"))
+    np.testing.assert_allclose(numpy(model(x)), h_last, rtol=1e-5, atol=1e-6)
+    d_h_last = 2 * (h_last - y) / y.size  # mse: mean over batch and units
+    o_last = sigmoid(x[:, -1].astype("float64") @ kernel[:, 3 * units :] + bias[3 * units :])
+    d_c = [d_h_last * o_last * (1 - np.tanh(cells[-1]) ** 2)]  # through h_T
+    for t in range(time - 1, 0, -1):
+        d_c.insert(0, d_c[0] * forgets[t])  # c_(t-1) -> c_t
+    expected_c = np.stack(d_c[:-1] + [np.zeros_like(d_h_last)], axis=1)
+    expected_h = np.zeros_like(expected_c)
+    expected_h[:, -1] = d_h_last
+
+    assert g.state_sizes == (units, units)
+    np.testing.assert_allclose(g.state_gradients, expected_h, atol=1e-7)
+    np.testing.assert_allclose(g.cell_state_gradients, expected_c, rtol=1e-4, atol=1e-8)
+    full = np.concatenate([expected_h, expected_c], axis=-1)
+    np.testing.assert_allclose(
+        g.state_norms, np.linalg.norm(full, axis=-1).mean(0), rtol=1e-4
+    )
+    np.testing.assert_allclose(
+        g.cell_state_norms, np.linalg.norm(expected_c, axis=-1).mean(0), rtol=1e-4, atol=1e-9
+    )
+    np.testing.assert_array_equal(g.norms("state"), g.state_norms)
+    np.testing.assert_array_equal(g.norms("cell_state"), g.cell_state_norms)
+    # d loss / d h_t is 0 before the last step: the hidden state alone says
+    # "vanished" while the cell state still carries the gradient.
+    assert g.first_to_last_ratio == g.first_to_last("hidden") == 0
+    state = np.linalg.norm(full, axis=-1).mean(0)
+    assert g.first_to_last("state") == pytest.approx(state[0] / state[-1], rel=1e-4)
+    assert g.first_to_last("cell_state") == float("inf")  # no c gradient at T
+    assert "first/last, full state" in str(gradient_flow(model, x, y))
+
+
+def test_lstm_full_state_finite_differences():
+    # A general LSTM (recurrent kernel on): every component of d loss / d h_t
+    # and d loss / d c_t against central differences of a float64 NumPy LSTM
+    # perturbed at step t, for both sequences of the batch.
+    time, features, units = 5, 2, 3
+    rng = np.random.default_rng(5)
+    model, (kernel, recurrent, bias) = lstm_model(time, features, units, rng, 0.7)
+    inputs = keras.Input((time, features))
+    head = keras.layers.Dense(2, name="head")
+    model = keras.Model(inputs, head(model.get_layer("rnn")(inputs)))
+    model.compile(loss="mse")
+    w, b = (v.astype("float64") for v in head.get_weights())
+    x = rng.normal(size=(2, time, features)).astype("float32")
+    y = rng.normal(size=(2, 2)).astype("float32")
+    g = gradient_flow(model, x, y)["rnn"]
+
+    def loss(perturb=None):
+        h, _, _ = lstm_forward(kernel, recurrent, bias, x.astype("float64"), perturb)
+        return np.mean((h @ w + b - y) ** 2)
+
+    np.testing.assert_allclose(
+        loss(), model.test_on_batch(x, y), rtol=1e-5
+    )  # the NumPy LSTM is Keras' LSTM
+    eps = 1e-5
+    fd = np.zeros((2, time, 2 * units))
+    for t in range(time):
+        for k in range(2 * units):
+            step = np.zeros((2, 2 * units))
+            for seq in range(2):
+                step[:] = 0
+                step[seq, k] = eps
+                plus = loss((t, step[:, :units], step[:, units:]))
+                minus = loss((t, -step[:, :units], -step[:, units:]))
+                fd[seq, t, k] = (plus - minus) / (2 * eps)
+    np.testing.assert_allclose(g.full_state_gradients, fd, rtol=2e-3, atol=1e-6)
+    assert np.abs(fd[..., units:]).max() > 1e-3  # c_t's part is really tested
+
+
+def test_quantity_errors():
+    model, x, y = tiny("text_classifier")
+    g = gradient_flow(model, x, y).layers[0]
+    with pytest.raises(ValueError, match=r"Unknown quantity 'stat'. Did you mean 'state'\?"):
+        g.norms("stat")
+    gru = rnn_zoo.build("text_classifier", vocabulary_size=10, num_classes=3,
+                        embedding_dim=4, units=4, cell="gru")
+    flow = gradient_flow(gru, np.array([[3, 4, 5]]), np.array([1]))
+    with pytest.raises(ValueError, match=r"'encoder_gru_0' \(GRU\) has a single state, "
+                                         "so it has no cell state"):
+        flow.layers[0].norms("cell_state")
+
+
+def test_cell_with_matrix_states_is_refused():
+    inputs = keras.Input((3, 4, 1))
+    outputs = keras.layers.ConvLSTM1D(2, 3, padding="same", name="conv")(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.Flatten()(outputs)))
+    model.compile(loss="mse")
+    with pytest.raises(ValueError, match=r"states are vectors `\(batch, units\)`.*'conv' "
+                                         r"has a ConvLSTMCell with state shapes"):
+        gradient_flow(model, np.ones((2, 3, 4, 1)), np.ones((2, 1)), run_eagerly=True)
 
 
 def test_padded_steps_average_over_real_sequences_only():
@@ -438,6 +594,29 @@ def test_plot_gradient_flow(tmp_path):
     assert lines[1].get_ydata()[0] == pytest.approx(1.0)
     assert ax.get_yscale() == "log"
 
+    # The whole state, and an LSTM's cell state alone.
+    ax = Figure().add_subplot()
+    draw_gradient_flow(ax, flow, layers=[0], quantity="state")
+    g = flow.layers[0]
+    shown = np.isfinite(g.state_norms) & (g.state_norms > 0)
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), g.state_norms[shown])
+    assert "d s_t" in ax.get_ylabel() and "LSTM: s = (h, c)" in ax.get_ylabel()
+    ax = Figure().add_subplot()
+    draw_gradient_flow(ax, flow, layers=[0], quantity="cell_state", relative=True)
+    # c gets no gradient at the last step (only h goes on to the next
+    # layer): the line is relative to the last step where it is not 0.
+    norms = g.cell_state_norms
+    assert norms[g.steps[-1]] == 0
+    nonzero = [s for s in g.steps if norms[s] > 0][-1]
+    expected = norms / norms[nonzero]
+    np.testing.assert_allclose(
+        ax.get_lines()[0].get_ydata(), expected[np.isfinite(expected) & (expected > 0)]
+    )
+    assert ax.get_lines()[0].get_ydata()[-1] == pytest.approx(1.0)
+    assert "d c_t" in ax.get_ylabel()
+    with pytest.raises(ValueError, match=r"Unknown quantity 'hiden'. Did you mean 'hidden'\?"):
+        plot_gradient_flow(flow, tmp_path / "y.png", quantity="hiden")
+
     with pytest.raises(TypeError, match="must be a `GradientFlow`"):
         plot_gradient_flow([flow], tmp_path / "x.png")
     with pytest.raises(ValueError, match="index 9 is out of range"):
@@ -467,13 +646,32 @@ def test_gradient_flow_recipe_smoke(tmp_path):
     spec = importlib.util.spec_from_file_location("gradient_flow_recipe", path)
     recipe = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(recipe)
-    report = recipe.main(["--smoke", "--cells", "gru", "--output-dir", str(tmp_path)])
+    report = recipe.main(["--smoke", "--cells", "lstm_open", "--output-dir", str(tmp_path)])
     saved = json.loads((tmp_path / "results.json").read_text())
-    assert saved["results"][0]["cell"] == "gru" == report["results"][0]["cell"]
+    assert saved["results"][0]["cell"] == "lstm_open" == report["results"][0]["cell"]
     result = saved["results"][0]
     assert 0 <= result["test_accuracy"] <= result["best_test_accuracy"] <= 1
     assert [s["length"] for s in result["stages"]] == [12]
-    assert result["at_initialisation"]["first_to_last_ratio"] > 0
+    for when in ("at_initialisation", "after_training"):
+        assert result[when]["first_to_last_ratio"] > 0
+        assert result[when]["state_first_to_last_ratio"] > 0
+        assert len(result[when]["state_norms"]) == 12
+    # lstm_open starts with open forget and closed input gates (biases 5, -5).
+    assert result["memory"]["numpy_matches_keras"]
+    assert result["memory"]["forget_gate_mean"] > 0.9
     assert (tmp_path / "gradient_flow.png").read_bytes()[:4] == b"\x89PNG"
+    model = keras.models.load_model(tmp_path / "lstm_open.keras")
+    bias = model.get_layer("encoder_lstm_0").get_weights()[2]  # gates i, f, c, o
+    units = len(bias) // 4
+    assert bias[:units].mean() < -4 and bias[units : 2 * units].mean() > 4
+    # The NumPy re-run of the other cells agrees with Keras too.
+    x, y = first_token_task(num_samples=8, sequence_length=6, num_classes=3,
+                            num_distractors=2)
+    for cell, key in (("gru", "update_gate_mean"), ("simple_rnn", "tanh_derivative_mean")):
+        model = rnn_zoo.build("text_classifier", vocabulary_size=6, num_classes=3,
+                              embedding_dim=4, units=4, cell=cell)
+        stats = recipe.memory_statistics(model, cell, x, y, 3)
+        assert stats["numpy_matches_keras"], cell
+        assert len(stats["memory_units"]) == 3 and 0 < stats[key] <= 1
     with pytest.raises(SystemExit):
         recipe.main(["--sequence-length", "100", "--curriculum", "20,500"])

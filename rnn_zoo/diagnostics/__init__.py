@@ -2,8 +2,10 @@
 
 - `gradient_flow(model, x, y)`: for every recurrent layer, the norm of the
   total derivative `d loss / d h_t` at every step (how much the loss still
-  hears step t) and the gradient norms of the kernels.
-- `plot_gradient_flow(flows, path)`: those norms against the step, log scale.
+  hears step t), the same for the cell's whole state (an LSTM's `(h_t, c_t)`,
+  where its gradient highway runs), and the gradient norms of the kernels.
+- `plot_gradient_flow(flows, path, quantity="hidden"|"state"|"cell_state")`:
+  those norms against the step, log scale.
 - `exploding_gradient_report(model, batches)`: growth through time and
   gradient spikes over a few batches, and a `global_clipnorm` to use.
 - `first_token_task(...)`: a generated task whose label is the first token of

@@ -6,11 +6,19 @@ counts the paths that leave the layer at step t. The lecture's quantity is the
 total derivative `d loss / d h_t`, which also counts every path through the
 later steps of the recurrence (`h_t -> h_(t+1) -> ... -> loss`). We get it
 exactly with the zero-perturbation trick: run each recurrent layer with
-`h_t + delta_t` in place of `h_t` at every step, with `delta = 0`, and
-differentiate the loss with respect to `delta`. The perturbation rides along
-with the inputs (concatenated to them), so the layer's own loop delivers
-`delta_t` at step t, in either direction and with masks, and the model keeps
-its trained weights and its graph.
+`s_t + delta_t` in place of every state `s_t` of its cell at every step
+(`h_t` for SimpleRNN and GRU, `h_t` and the cell state `c_t` for LSTM), with
+`delta = 0`, and differentiate the loss with respect to `delta`. The
+perturbation rides along with the inputs (concatenated to them), so the
+layer's own loop delivers `delta_t` at step t, in either direction and with
+masks, and the model keeps its trained weights and its graph.
+
+An LSTM's memory is its cell state: `c_t = f_t * c_(t-1) + i_t * g_t` carries
+the gradient back through the forget gates alone (the lecture's "gradient
+highway"), while `h_t` reaches the future only through the gates. A trained
+LSTM that closes its input gates on irrelevant steps makes `d loss / d h_t`
+small even where `d loss / d c_t` stays large, so the lecture's hidden state
+of an LSTM is the pair `(h_t, c_t)`: `state_norms` measures that.
 """
 
 import contextlib
@@ -20,10 +28,14 @@ import functools
 import keras
 import numpy as np
 
-from rnn_zoo._validation import check_bool, suggest
+from rnn_zoo._validation import check_bool, check_choice, suggest
 from rnn_zoo.fast_path import _recurrent_layers
 
 BACKENDS = ("jax", "tensorflow")
+# What `LayerGradients.norms` (and the plots) can show: the gradient with
+# respect to the first state h_t, the whole state (h_t, c_t) of the cell, or
+# the states after the first (an LSTM's c_t).
+QUANTITIES = ("cell_state", "hidden", "state")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,6 +62,23 @@ class LayerGradients:
         kernel_norm: float. Frobenius norm of the gradient of the input
             kernel (NaN if the layer is not trainable).
         recurrent_kernel_norm: float. Same for the recurrent kernel.
+        state_sizes: tuple of int. Width of each state of the cell, in the
+            cell's order: `(units,)` for SimpleRNN and GRU, `(units, units)`
+            for LSTM (`h`, then `c`).
+        full_state_gradients: float array `(batch, time, sum(state_sizes))`.
+            The total derivative with respect to every state of the cell at
+            step t, concatenated in the cell's order (for an LSTM
+            `[d loss / d h_t, d loss / d c_t]`); for a single-state cell the
+            same as `state_gradients`. Each state's derivative holds the
+            other states fixed: `d loss / d c_t` counts the paths through
+            `c_(t+1)` (the forget gate), not the one through `h_t`.
+        state_norms: float array `(time,)`. `||d loss / d (h_t, c_t)||_2`
+            (the norm over the whole state), averaged like
+            `hidden_state_norms`; equal to it for SimpleRNN and GRU.
+        cell_state_norms: float array `(time,)`, or None for a cell with a
+            single state. `||d loss / d c_t||_2` (the states after the
+            first), averaged like `hidden_state_norms`. With a last-step
+            readout it is 0 at the last step: only `h` is read there.
     """
 
     layer: str
@@ -60,6 +89,57 @@ class LayerGradients:
     hidden_state_norms: np.ndarray
     kernel_norm: float
     recurrent_kernel_norm: float
+    state_sizes: tuple
+    full_state_gradients: np.ndarray
+    state_norms: np.ndarray
+    cell_state_norms: object
+
+    @property
+    def cell_state_gradients(self):
+        """`d loss / d c_t`, `(batch, time, units)`: the part of
+        `full_state_gradients` after `h` (None for a single-state cell)."""
+        if len(self.state_sizes) < 2:
+            return None
+        return self.full_state_gradients[..., self.state_sizes[0]:]
+
+    def norms(self, quantity="hidden"):
+        """The per-step gradient norms, `(time,)`, of one quantity.
+
+        Args:
+            quantity: str. `"hidden"`: `||d loss / d h_t||`
+                (`hidden_state_norms`); `"state"`: the whole state of the
+                cell, `||d loss / d (h_t, c_t)||` for an LSTM
+                (`state_norms`); `"cell_state"`: `||d loss / d c_t||`
+                (`cell_state_norms`, LSTM only). Defaults to `"hidden"`.
+
+        Raises:
+            ValueError: for an unknown `quantity`, or `"cell_state"` on a
+                cell with a single state.
+        """
+        quantity = check_choice("quantity", quantity, QUANTITIES)
+        if quantity == "hidden":
+            return self.hidden_state_norms
+        if quantity == "state":
+            return self.state_norms
+        if self.cell_state_norms is None:
+            raise ValueError(
+                f"Layer {self.layer!r} ({self.cell}) has a single state, so it "
+                "has no cell state: quantity='cell_state' needs a cell with "
+                "more states than h, such as LSTM (h, c). Use quantity='state' "
+                "or 'hidden' for every cell. Received: quantity='cell_state'"
+            )
+        return self.cell_state_norms
+
+    def first_to_last(self, quantity="hidden"):
+        """`first_to_last_ratio` of any `quantity` (see `norms`).
+
+        For `"cell_state"` with a last-step readout the last step's norm is
+        0 (the loss reads only h there), which gives `inf`: use `"state"`.
+        """
+        norms = self.norms(quantity)
+        steps = self.steps
+        first, last = norms[steps[0]], norms[steps[-1]]
+        return float(first / last) if last > 0 else float("inf")
 
     @property
     def steps(self):
@@ -76,10 +156,7 @@ class LayerGradients:
         (exploding gradients). For a loss read at the end of a many-to-one
         model this is the factor the recurrence applies over the sequence.
         """
-        steps = self.steps
-        first = self.hidden_state_norms[steps[0]]
-        last = self.hidden_state_norms[steps[-1]]
-        return float(first / last) if last > 0 else float("inf")
+        return self.first_to_last("hidden")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,8 +193,8 @@ class GradientFlow:
         lines = [
             f"loss {self.loss:.4g}, global gradient norm {self.global_norm:.4g}",
             "| layer | cell | steps | first step | last step | first/last "
-            "| kernel | recurrent kernel |",
-            "|---|---|---|---|---|---|---|---|",
+            "| first/last, full state | kernel | recurrent kernel |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         for g in self.layers:
             steps = g.steps
@@ -125,7 +202,8 @@ class GradientFlow:
             last = g.hidden_state_norms[steps[-1]]
             lines.append(
                 f"| {g.layer} | {g.cell} | {len(steps)} | {first:.3g} | "
-                f"{last:.3g} | {g.first_to_last_ratio:.3g} | {g.kernel_norm:.3g} "
+                f"{last:.3g} | {g.first_to_last_ratio:.3g} | "
+                f"{g.first_to_last('state'):.3g} | {g.kernel_norm:.3g} "
                 f"| {g.recurrent_kernel_norm:.3g} |"
             )
         return "\n".join(lines)
@@ -136,7 +214,10 @@ def gradient_flow(model, x, y, *, sample_weight=None, run_eagerly=None):
 
     For every recurrent layer of `model` (each direction of a `Bidirectional`
     one) and every time step t, the norm of `d loss / d h_t`, the *total*
-    derivative through the recurrence: how much the loss still hears step t.
+    derivative through the recurrence: how much the loss still hears step t;
+    and the norm of the derivative with respect to the cell's whole state
+    (for an LSTM the pair `(h_t, c_t)`, whose `c_t` is where the gradient
+    highway runs; for SimpleRNN and GRU just `h_t`).
     Also the gradient norms of each layer's input and recurrent kernels and
     of all weights together. Computed in inference mode (dropout off) with
     the model's compiled loss, by the backend's own autodiff
@@ -144,10 +225,11 @@ def gradient_flow(model, x, y, *, sample_weight=None, run_eagerly=None):
 
     A SimpleRNN multiplies the gradient by `diag(tanh') @ U^T` at every step,
     so over a long sequence it vanishes (or explodes) geometrically; the
-    additive cell state of an LSTM (and the update gate of a GRU) lets it
-    through when the gates learn to (Hochreiter and Schmidhuber 1997;
-    Pascanu et al. 2013, "On the difficulty of training recurrent neural
-    networks"; CS224n lecture 6).
+    additive cell state of an LSTM (`d c_t / d c_(t-1) = diag(f_t)` along
+    the cell state) and the update gate of a GRU let it through when the
+    gates learn to (Hochreiter and Schmidhuber 1997; Pascanu et al. 2013,
+    "On the difficulty of training recurrent neural networks"; CS224n
+    lecture 6).
 
     Args:
         model: a built, compiled `keras.Model` with at least one recurrent
@@ -170,8 +252,9 @@ def gradient_flow(model, x, y, *, sample_weight=None, run_eagerly=None):
 
     Raises:
         TypeError: if `model` is not a `keras.Model`.
-        ValueError: if the model has no recurrent layer or is not compiled, or
-            the batch does not fit the model's inputs.
+        ValueError: if the model has no recurrent layer or is not compiled,
+            the batch does not fit the model's inputs, or a cell's output is
+            not its first state or its states are not vectors.
         NotImplementedError: on a backend other than TensorFlow and JAX.
 
     Example:
@@ -179,15 +262,28 @@ def gradient_flow(model, x, y, *, sample_weight=None, run_eagerly=None):
     >>> import rnn_zoo
     >>> model = rnn_zoo.build("text_classifier", vocabulary_size=10,
     ...                       num_classes=3, embedding_dim=4, units=4,
-    ...                       cell="simple_rnn")
+    ...                       cell="lstm")
     >>> x = np.array([[3, 4, 5, 6, 7, 8], [2, 2, 9, 0, 0, 0]])
     >>> flow = gradient_flow(model, x, np.array([0, 2]))
     >>> flow.names
-    ['encoder_simple_rnn_0']
-    >>> flow["encoder_simple_rnn_0"].hidden_state_norms.shape
-    (6,)
+    ['encoder_lstm_0']
+    >>> lstm = flow["encoder_lstm_0"]
+    >>> lstm.hidden_state_norms.shape, lstm.state_norms.shape, lstm.state_sizes
+    ((6,), (6,), (4, 4))
+    >>> lstm.cell_state_gradients.shape  # d loss / d c_t: (batch, time, units)
+    (2, 6, 4)
     """
     return _FlowRunner(model, run_eagerly=run_eagerly)(x, y, sample_weight)
+
+
+def _mean_norm(gradients, mask):
+    """`||gradients||_2` over the last axis, averaged over the sequences for
+    which each step is real: `(batch, time, n)` -> `(time,)`, NaN where no
+    sequence is."""
+    norms = np.linalg.norm(gradients, axis=-1)  # (batch, time)
+    counts = mask.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, (norms * mask).sum(axis=0) / counts, np.nan)
 
 
 class _FlowRunner:
@@ -252,20 +348,24 @@ class _FlowRunner:
             if mask is None:
                 mask = np.ones(grad.shape[:2], bool)
             mask = keras.ops.convert_to_numpy(mask).astype(bool)
-            norms = np.linalg.norm(grad, axis=-1)  # (batch, time)
-            counts = mask.sum(axis=0)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                mean = np.where(counts > 0, (norms * mask).sum(axis=0) / counts, np.nan)
+            hidden = call.state_sizes[0]
             results.append(
                 LayerGradients(
                     layer=call.name,
                     cell=type(call.layer).__name__,
                     go_backwards=bool(call.layer.go_backwards),
-                    state_gradients=grad,
+                    state_gradients=grad[..., :hidden],  # (batch, time, units)
                     mask=mask,
-                    hidden_state_norms=mean,
+                    hidden_state_norms=_mean_norm(grad[..., :hidden], mask),
                     kernel_norm=kernel_norm(call.layer, "kernel"),
                     recurrent_kernel_norm=kernel_norm(call.layer, "recurrent_kernel"),
+                    state_sizes=call.state_sizes,
+                    full_state_gradients=grad,  # (batch, time, sum(state_sizes))
+                    state_norms=_mean_norm(grad, mask),
+                    cell_state_norms=(
+                        _mean_norm(grad[..., hidden:], mask)
+                        if len(call.state_sizes) > 1 else None
+                    ),
                 )
             )
         # Model layer order (the order runs happen in may differ); the runs
@@ -368,8 +468,9 @@ class _FlowRunner:
 @dataclasses.dataclass
 class _Call:
     """One run of a recurrent layer: its label, the layer, its mask (a
-    tensor, or None when every step is real), the state shape and the
-    perturbation it ran with."""
+    tensor, or None when every step is real), the perturbation's shape
+    `(batch, time, sum(state_sizes))`, the width of each state of the cell
+    and the perturbation it ran with."""
 
     name: str
     layer: object
@@ -377,14 +478,17 @@ class _Call:
     shape: tuple
     dtype: str
     delta: object
+    state_sizes: tuple
 
 
 class _Probe:
-    """Runs recurrent layers with `h_t + delta_t` at every step.
+    """Runs recurrent layers with `s_t + delta_t` for every state s at every
+    step (`h`; `h` and `c` for an LSTM).
 
     While attached, each layer's `inner_loop` (the step loop `RNN.call`
     delegates to, where LSTM and GRU would otherwise pick the fused kernel)
-    is replaced by a generic loop over the layer's own cell. `delta` is
+    is replaced by a generic loop over the layer's own cell. `delta` holds
+    one slice per state, concatenated in the cell's order, and is itself
     concatenated to the inputs, so the backend's loop hands `delta_t` to
     step t whatever the direction, and a masked step keeps its state as
     Keras does. Every run is recorded in `calls`. `deltas` is a list with
@@ -424,7 +528,18 @@ class _Probe:
         counts[name] = counts.get(name, 0) + 1
         label = name if counts[name] == 1 else f"{name} (call {counts[name]})"
         batch, time = sequences.shape[0], sequences.shape[1]
-        shape = (batch, time, initial_state[0].shape[-1])
+        state_shapes = [tuple(state.shape) for state in initial_state]
+        if any(len(state_shape) != 2 for state_shape in state_shapes):
+            raise ValueError(
+                "`gradient_flow` needs recurrent cells whose states are vectors "
+                "`(batch, units)`, as in SimpleRNN, LSTM and GRU. Layer "
+                f"{name!r} has a {type(layer.cell).__name__} with state shapes "
+                f"{state_shapes}."
+            )
+        # One slice of the perturbation per state: [h] or [h, c].
+        sizes = tuple(int(state_shape[-1]) for state_shape in state_shapes)
+        bounds = [sum(sizes[:i]) for i in range(len(sizes) + 1)]
+        shape = (batch, time, bounds[-1])
         dtype = keras.backend.standardize_dtype(initial_state[0].dtype)
         if self.deltas is None:
             delta = keras.ops.zeros(shape, dtype=dtype)
@@ -432,12 +547,12 @@ class _Probe:
             delta = self.deltas(shape, dtype)
         else:
             delta = self.deltas[len(self.calls)]
-        self.calls.append(_Call(label, layer, mask, shape, dtype, delta))
+        self.calls.append(_Call(label, layer, mask, shape, dtype, delta, sizes))
 
         features = sequences.shape[-1]
         augmented = keras.ops.concatenate(
             [sequences, keras.ops.cast(delta, sequences.dtype)], axis=-1
-        )  # (batch, time, features + units)
+        )  # (batch, time, features + sum(sizes))
         cell = layer.cell
         kwargs = {"training": training} if getattr(
             cell, "_call_has_training_arg", False) else {}
@@ -454,8 +569,13 @@ class _Probe:
                     f"{tuple(output.shape)} and first state shape "
                     f"{tuple(new_states[0].shape)}."
                 )
-            h = new_states[0] + keras.ops.cast(inputs[:, features:], output.dtype)
-            return h, [h] + list(new_states[1:])
+            delta_t = inputs[:, features:]  # (batch, sum(sizes))
+            new_states = [
+                state + keras.ops.cast(delta_t[:, start:end], state.dtype)
+                for state, start, end in zip(new_states, bounds[:-1], bounds[1:])
+            ]
+            # The output is the perturbed h, so every path from h_t counts.
+            return new_states[0], new_states
 
         return keras_backend.rnn(
             step,
