@@ -69,8 +69,12 @@ def test_every_model(name):
         batch, time, _ = g.state_gradients.shape
         # Each layer runs over its own input's steps (question, context,
         # decoder inputs ... may differ in length).
-        assert batch == 2 and g.mask.shape == (batch, time)
-        assert time in {a.shape[1] for a in (x if isinstance(x, (list, tuple)) else [x])}
+        # A layer may run over an axis folded into the batch (visual_dialog's
+        # utterance RNN reads batch * turns sequences of turn_length steps).
+        sizes = {d for a in (x if isinstance(x, (list, tuple)) else [x]) for d in a.shape[1:]}
+        assert batch == 2 or (batch % 2 == 0 and batch // 2 in sizes)
+        assert g.mask.shape == (batch, time)
+        assert time in sizes
         assert g.hidden_state_norms.shape == (time,)
         # Padded steps are skipped by the layer: no gradient reaches them.
         assert np.all(g.state_gradients[~g.mask] == 0)
