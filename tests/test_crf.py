@@ -157,3 +157,32 @@ def test_serialization_round_trip():
 def test_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_tagger_trains_on_batches_of_unknown_length():
+    """Batches padded each to its own length (an unknown time axis when
+    traced): fit, evaluate and predict run, and the result equals the
+    fixed-length computation."""
+    import tensorflow as tf
+
+    import rnn_zoo
+
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("tf.data pipeline with an unknown time axis")
+    model = rnn_zoo.build("sequence_tagger", vocabulary_size=10, num_tags=3,
+                          embedding_dim=4, units=4, crf=True)
+    rng = np.random.default_rng(0)
+    batches = []
+    for length in (3, 5, 4):
+        x = rng.integers(1, 10, size=(2, length)).astype("int32")
+        x[1, length - 1:] = 0
+        batches.append((x, rng.integers(0, 3, size=x.shape).astype("int32")))
+    ds = tf.data.Dataset.from_generator(
+        lambda: iter(batches), output_signature=(tf.TensorSpec((None, None), tf.int32),) * 2)
+    model.fit(ds, epochs=2, verbose=0)
+    loss = model.evaluate(ds, verbose=0, return_dict=True)["loss"]
+    # Mean over the batches of each batch's loss, computed one batch at a time.
+    per_batch = [model.test_on_batch(x, y, return_dict=True)["loss"] for x, y in batches]
+    np.testing.assert_allclose(loss, np.mean(per_batch), rtol=1e-5)
+    predicted = model.predict(ds.map(lambda x, y: x), verbose=0)
+    assert predicted.shape[0] == 6

@@ -29,6 +29,20 @@ def _bool_mask(mask, scores):
     return ops.cast(mask, "bool")
 
 
+def _scan_steps(step, init, xs, reverse=False):
+    """`ops.scan` over the time steps of the time-major tensors `xs`.
+
+    Scans over the step indices and reads every tensor at its step inside
+    the loop: Keras' TensorFlow `scan` fails on several `xs` whose length is
+    unknown when tracing (batches padded per batch), one `xs` it takes.
+    """
+
+    def indexed(carry, t):
+        return step(carry, tuple(ops.take(x, t, axis=0) for x in xs))
+
+    return ops.scan(indexed, init, ops.arange(ops.shape(xs[0])[0]), reverse=reverse)
+
+
 def _first_step(scores):
     """`(time,)` bool, True at step 0 only."""
     return ops.equal(ops.arange(ops.shape(scores)[1]), 0)
@@ -49,7 +63,7 @@ def _forward(emissions, transitions, start, mask):
         return new, new
 
     xs = (_time_major(emissions), _time_major(mask), _first_step(emissions))
-    final, alphas = ops.scan(step, ops.zeros_like(emissions[:, 0]), xs)
+    final, alphas = _scan_steps(step, ops.zeros_like(emissions[:, 0]), xs)
     return _time_major(alphas), final
 
 
@@ -69,7 +83,7 @@ def _backward(emissions, transitions, end, mask):
         return new, new
 
     xs = (_time_major(next_e), _time_major(next_m))
-    _, betas = ops.scan(step, end, xs, reverse=True)
+    _, betas = _scan_steps(step, end, xs, reverse=True)
     return _time_major(betas)
 
 
@@ -95,7 +109,7 @@ def _viterbi(first, pairwise, last, mask):
         return (new_delta, new_pointer), (new_delta, new_pointer)
 
     xs = (_time_major(pairwise), _time_major(mask), _first_step(pairwise))
-    (delta, _), (_, pointers) = ops.scan(step, (first, identity), xs)
+    (delta, _), (_, pointers) = _scan_steps(step, (first, identity), xs)
     last_tag = ops.cast(ops.argmax(delta + last, axis=-1), "int32")  # (batch,)
 
     # Backtrack: the tag at t is pointers[t + 1][tag at t + 1]; the identity
