@@ -171,6 +171,7 @@ def test_beam_of_one_is_greedy_and_rows_are_independent():
     assert np.all(beam3.scores >= greedy.scores - 1e-5)
 
 
+@pytest.mark.slow
 def test_seeded_sampling_is_reproducible():
     model = lm()
     for strategy in ["sample", decoding.TopK(k=4), decoding.TopP(p=0.8, temperature=1.5)]:

@@ -137,6 +137,7 @@ def test_speech_files_errors(tmp_path):
                              frame_step=80, subsampling=2, source="the train data")
 
 
+@pytest.mark.slow
 def test_speech_smoke_reports_error_rates_and_transcribes(tmp_path):
     write_tone_folder(tmp_path / "wavs")
     run_dir = tmp_path / "run"
@@ -195,6 +196,7 @@ def test_captioning_files_errors(tmp_path):
         perception.caption_pairs(tmp_path / "images", perception.read_captions(good))
 
 
+@pytest.mark.slow
 def test_captioning_smoke_and_captions_new_images(tmp_path):
     token_file = write_flickr(tmp_path)
     run_dir = tmp_path / "run"

@@ -160,6 +160,7 @@ def test_word_lm_pipeline_adds_eos_and_windows(tmp_path):
         word_lm.parse_args([])  # --ptb-dir is required
 
 
+@pytest.mark.slow
 def test_word_lm_smoke_with_truncated_bptt(tmp_path):
     run_dir = tmp_path / "run"
     metrics = recipe("word_lm").main(["--ptb-dir", str(ptb_dir(tmp_path)), "--run-dir",
@@ -425,6 +426,7 @@ def test_translation_pipeline_teacher_forcing_and_mock_tfds(tmp_path):
     assert tr.bleu([["a", "b", "c", "d", "e"]], [["a", "b", "c", "d", "f"]]) > 0
 
 
+@pytest.mark.slow
 def test_translation_smoke_beam_search_and_attention_maps(tmp_path):
     run_dir = tmp_path / "run"
     source, target = parallel(tmp_path)

@@ -93,6 +93,7 @@ def spelling_data(n, rng, words, time=6, unknown_rate=0.3):
     return [x, chars], y
 
 
+@pytest.mark.slow
 def test_character_encoder_tags_unseen_words():
     rng = np.random.default_rng(0)
     spell = lambda n: [rng.integers(1, 9, size=rng.integers(2, 5)) for _ in range(n)]

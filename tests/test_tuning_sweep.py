@@ -80,7 +80,7 @@ def check_sweep(result, num_trials):
 
 
 # The random search runs in the `sweep` fixture below.
-@pytest.mark.parametrize("tuner", ["bayesian", pytest.param("hyperband", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("tuner", [pytest.param(t, marks=pytest.mark.slow) for t in ("bayesian", "hyperband")])
 def test_tiny_sweep_per_tuner(tuner, tmp_path):
     options = {"max_trials": 2} if tuner != "hyperband" else {"factor": 2}
     result = tuning.tune(
