@@ -13,6 +13,7 @@ sequences, 8 tokens all right and 2 tokens all wrong, give Keras' accuracy
 import keras
 from keras import ops
 from keras.src.backend.common.masking import get_keras_mask
+from keras.src.losses.loss import apply_mask, squeeze_or_expand_to_same_rank
 
 
 @keras.saving.register_keras_serializable(package="rnn_zoo")
@@ -32,19 +33,18 @@ class TokenMeanMetricWrapper(keras.metrics.MeanMetricWrapper):
     """
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        mask = get_keras_mask(y_pred)
         values = self._fn(y_true, y_pred, **self._fn_kwargs)  # (batch, ...)
-        weight = None if sample_weight is None else ops.cast(sample_weight, self.dtype)
-        if mask is not None:
-            mask = ops.cast(mask, self.dtype)
-            weight = mask if weight is None else _expand_to(weight, mask) * mask
-        flat = ops.reshape(values, (-1,))
-        if weight is None:
-            return keras.metrics.Mean.update_state(self, flat)
-        weight = ops.broadcast_to(_expand_to(weight, values), ops.shape(values))
-        # One weight per token, summed: no per-sequence averaging.
+        if sample_weight is not None:
+            sample_weight = ops.convert_to_tensor(sample_weight, self.dtype)
+        # The mask folded into the weights as Keras' own wrapper does ...
+        weight = apply_mask(sample_weight, get_keras_mask(y_pred), dtype=self.dtype,
+                            reduction="sum")
+        if weight is not None:
+            values, weight = squeeze_or_expand_to_same_rank(values, weight)
+            weight = ops.reshape(ops.broadcast_to(weight, ops.shape(values)), (-1,))
+        # ... then one weight per token, summed: no per-sequence averaging.
         return keras.metrics.Mean.update_state(
-            self, flat, sample_weight=ops.reshape(weight, (-1,))
+            self, ops.reshape(values, (-1,)), sample_weight=weight
         )
 
 
@@ -78,10 +78,3 @@ class TokenAccuracy(TokenMeanMetricWrapper):
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype}
 
-
-def _expand_to(x, reference):
-    """Adds trailing axes to `x` up to the rank of `reference`."""
-    x = ops.convert_to_tensor(x)
-    while len(x.shape) < len(reference.shape):
-        x = ops.expand_dims(x, -1)
-    return x

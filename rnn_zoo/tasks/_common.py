@@ -94,6 +94,18 @@ def embed(tokens, vocabulary_size, embedding_dim, name="embedding"):
     )(tokens)
 
 
+FUSIONS = ("add", "concat", "multiply")
+
+
+def fuse(vectors, fusion, name="fusion"):
+    """Joins equally wide vectors `(batch, width)` by `fusion` (one of
+    `FUSIONS`, already checked): element-wise `"add"` or `"multiply"`, or
+    `"concat"` (`(batch, len(vectors) * width)`)."""
+    layer = {"add": keras.layers.Add, "concat": keras.layers.Concatenate,
+             "multiply": keras.layers.Multiply}[fusion]
+    return layer(name=name)(vectors)
+
+
 def softmax_head(x, num_outputs, dropout, name="logits"):
     """`[Dropout] -> Dense(name="logits") -> softmax` (float32, also under
     mixed precision). Decoding reads the `"logits"` layer directly."""

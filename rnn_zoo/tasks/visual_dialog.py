@@ -10,7 +10,7 @@ from rnn_zoo.tasks import _common, _vision
 from rnn_zoo.topologies.many_to_one import many_to_one
 from rnn_zoo.topologies.stacks import output_width, validate_stack_args
 
-FUSIONS = ("add", "concat", "multiply")
+FUSIONS = _common.FUSIONS
 
 
 def _example_data(kwargs, batch_size, sequence_length, seed):
@@ -214,9 +214,7 @@ def visual_dialog(
     v = keras.layers.Dense(width, activation="tanh", name="image_projection")(vector)
     q = keras.layers.Dense(width, activation="tanh", name="question_projection")(q)
     h = keras.layers.Dense(width, activation="tanh", name="history_projection")(h)
-    layer = {"add": keras.layers.Add, "concat": keras.layers.Concatenate,
-             "multiply": keras.layers.Multiply}[fusion]
-    x = layer(name="fusion")([v, q, h])  # (batch, width) or (batch, 3 * width)
+    x = _common.fuse([v, q, h], fusion)  # (batch, width) or (batch, 3 * width)
     x = keras.layers.Dense(width, activation="tanh", name="answer_hidden")(x)
     probabilities = _common.softmax_head(x, num_answers, stack["dropout"])
     model = keras.Model([image, history, questions], probabilities, name=name)

@@ -9,7 +9,7 @@ from rnn_zoo.tasks import _common, _vision
 from rnn_zoo.topologies.many_to_one import check_pooling, many_to_one
 from rnn_zoo.topologies.stacks import output_width, validate_stack_args
 
-FUSIONS = ("add", "concat", "multiply")
+FUSIONS = _common.FUSIONS
 
 
 def _example_data(kwargs, batch_size, sequence_length, seed):
@@ -148,9 +148,7 @@ def visual_question_answerer(
     q = many_to_one(q, pooling=pooling, name="question_encoder", **stack)  # (batch, width)
     width = output_width(stack["units"][-1], bidirectional, merge_mode)
     v = keras.layers.Dense(width, activation="tanh", name="image_projection")(vector)
-    layer = {"add": keras.layers.Add, "concat": keras.layers.Concatenate,
-             "multiply": keras.layers.Multiply}[fusion]
-    x = layer(name="fusion")([v, q])  # (batch, width) or (batch, 2 * width)
+    x = _common.fuse([v, q], fusion)  # (batch, width) or (batch, 2 * width)
     x = keras.layers.Dense(width, activation="tanh", name="answer_hidden")(x)
     probabilities = _common.softmax_head(x, num_answers, stack["dropout"])
     model = keras.Model([image, questions], probabilities, name=name)  # (batch, answers)
