@@ -96,26 +96,30 @@ def _keras_models(config, vocab, embed, units=None, levers=False):
             embedding_dim=embed, cell=cell, units=units, num_layers=num_layers,
             bidirectional=bidirectional,
         )
-    # The same network as a user would write it by hand.
-    layer = rnn_zoo.cells.layer_class(cell)
-    tokens = keras.Input((None,), dtype="int32")
-    x = keras.layers.Embedding(vocab, embed)(tokens)
-    for _ in range(num_layers):
-        rnn = layer(units, return_sequences=True)
-        x = keras.layers.Bidirectional(rnn)(x) if bidirectional else rnn(x)
     outputs = vocab if task == "lm" else NUM_TAGS
-    probs = keras.layers.Dense(outputs, activation="softmax")(x)
-    hand = keras.Model(tokens, probs)
-    hand.compile(
-        optimizer=keras.optimizers.Adam(1e-3, global_clipnorm=1.0),
-        loss="sparse_categorical_crossentropy",
-    )
+    hand = _compile(_hand_model(config, vocab, embed, units))
     # Same training computation for both: loss only, no metrics.
     zoo.compile(optimizer=keras.optimizers.Adam(1e-3, global_clipnorm=1.0), loss=zoo.loss)
     models = {"rnn_zoo": zoo, "keras": hand}
     if levers:
         models.update(_lever_models(config, vocab, embed, units, zoo))
     return models, outputs
+
+
+def _hand_model(config, vocab, embed, units=None, mask_zero=False):
+    """The configuration's network as a user would write it by hand in Keras."""
+    import keras
+
+    from rnn_zoo import cells
+
+    task, cell, units, num_layers, bidirectional = config_values(config, units)
+    tokens = keras.Input((None,), dtype="int32")
+    x = keras.layers.Embedding(vocab, embed, mask_zero=mask_zero)(tokens)
+    for _ in range(num_layers):
+        rnn = cells.layer_class(cell)(units, return_sequences=True)
+        x = keras.layers.Bidirectional(rnn)(x) if bidirectional else rnn(x)
+    outputs = vocab if task == "lm" else NUM_TAGS
+    return keras.Model(tokens, keras.layers.Dense(outputs, activation="softmax")(x))
 
 
 def _compile(model, **kwargs):
@@ -143,7 +147,6 @@ def _lever_models(config, vocab, embed, units, zoo):
     import keras
 
     import rnn_zoo
-    from rnn_zoo import cells
 
     task, cell, units, num_layers, bidirectional = config_values(config, units)
     outputs = vocab if task == "lm" else NUM_TAGS
@@ -156,13 +159,7 @@ def _lever_models(config, vocab, embed, units, zoo):
     if keras.backend.backend() == "tensorflow":
         clone = keras.models.clone_model(zoo)
         models["rnn_zoo_xla"] = _compile(clone, jit_compile=True)
-    tokens = keras.Input((None,), dtype="int32")
-    x = keras.layers.Embedding(vocab, embed, mask_zero=True)(tokens)
-    for _ in range(num_layers):
-        rnn = cells.layer_class(cell)(units, return_sequences=True)
-        x = keras.layers.Bidirectional(rnn)(x) if bidirectional else rnn(x)
-    probs = keras.layers.Dense(outputs, activation="softmax")(x)
-    models["keras_masked"] = _compile(keras.Model(tokens, probs))
+    models["keras_masked"] = _compile(_hand_model(config, vocab, embed, units, mask_zero=True))
     if cell == "lstm":
         tokens = keras.Input((None,), dtype="int32")
         x = keras.layers.Embedding(vocab, embed)(tokens)
