@@ -147,3 +147,19 @@ def test_generate_bad_input():
     with pytest.raises(ValueError, match=r"`beam_width` must be >= 1"):
         generate(model, [[3, 4]], max_length=3, start_id=START,
                  strategy=rnn_zoo.decoding.get("beam", beam_width=0))
+
+
+def test_compiled_beam_search_on_sources_of_changing_length():
+    # Regression (issue 15): with `reduce_retracing` the second trace has an
+    # unknown source time (and batch) axis, and the attention records' buffer
+    # was built from that static `None` ("Expected int32, but got None").
+    model = trained_like(cell="gru", bidirectional=True, attention="bahdanau")
+    beam = rnn_zoo.decoding.get("beam", beam_width=2)
+    for source in (SOURCE, SOURCE[:1, :3], np.concatenate([SOURCE, SOURCE])[:3, :5]):
+        out = generate(model, source, max_length=4, start_id=START, end_id=END,
+                       strategy=beam)
+        assert out.tokens.shape[0] == source.shape[0]
+        check_attention(out, source)
+        eager = generate(model, source, max_length=4, start_id=START, end_id=END,
+                         strategy=beam, jit_compile=False)
+        np.testing.assert_array_equal(out.tokens, eager.tokens)

@@ -148,7 +148,9 @@ def _write(buffer, t, value):
 
 def _buffer(first, num_steps):
     """A zero buffer `(batch, num_steps, ...)` holding `first` at time 0."""
-    shape = (ops.shape(first)[0], num_steps) + tuple(first.shape[1:])
+    # `ops.shape`, not `.shape`: a traced axis (the source time of attention
+    # records after a retrace) is `None` statically but known at run time.
+    shape = (ops.shape(first)[0], num_steps) + tuple(ops.shape(first)[1:])
     return _write(ops.zeros(shape, first.dtype), 0, first)
 
 
@@ -524,7 +526,7 @@ class BeamSearch(Strategy):
         ranked = ops.where(scores < NEG / 2, float("-inf"), ranked)
 
         def per_beam(x):
-            return ops.reshape(x, (batch, width) + tuple(x.shape[1:]))
+            return ops.reshape(x, (batch, width) + tuple(ops.shape(x)[1:]))
 
         def best(x):
             return per_beam(x)[:, 0]
