@@ -14,7 +14,9 @@ your own WAV files, with a TSV of transcripts or names that carry the label:
     python recipes/speech_recognition.py --audio-dir recordings  # 7_jackson_0.wav -> "7"
     python recipes/predict.py runs/speech_recognition clip.wav
 
-Without a validation split, 10% of the examples (a seeded draw) are held out.
+Without a validation split, 10% of the examples (a seeded draw) are held out;
+in a Free Spoken Digit folder (`<digit>_<speaker>_<index>.wav`), recordings
+5-9 of every speaker are the validation split (0-4 are its test split).
 It reports the character and word error rates of greedy and beam-search
 decoding on the validation data.
 
@@ -22,6 +24,7 @@ Reference: Graves et al. 2006 (CTC); Amodei et al. 2016 (Deep Speech 2).
 """
 
 import pathlib
+import re
 
 import numpy as np
 import tensorflow as tf
@@ -111,10 +114,35 @@ def load_examples(args):
         args.audio_dir, transcripts, sampling_rate=args.sampling_rate)
     if args.max_examples:
         waves, texts = waves[: args.max_examples], texts[: args.max_examples]
+    pick = lambda idx: ([waves[i] for i in idx], [texts[i] for i in idx])  # noqa: E731
+    if transcripts is None:
+        dev = fsdd_dev_indices(sorted(args.audio_dir.rglob("*.wav"))[: len(waves)])
+        if dev is not None:
+            train = sorted(set(range(len(waves))) - set(dev))
+            return {"train": pick(train), "validation": pick(dev)}, rate
     order = np.random.default_rng(args.seed).permutation(len(waves))
     cut = max(1, len(waves) // 10)
-    pick = lambda idx: ([waves[i] for i in idx], [texts[i] for i in idx])  # noqa: E731
     return {"train": pick(order[cut:]), "validation": pick(order[:cut])}, rate
+
+
+_FSDD_NAME = re.compile(r"^\d_[A-Za-z]+_(\d+)\.wav$")
+
+
+def fsdd_dev_indices(paths):
+    """Validation rows of a Free Spoken Digit folder: recordings 5-9 of every
+    speaker (`<digit>_<speaker>_<index>.wav`; 0-4 are the data set's test
+    split). `None` when some file is not named that way, or no file is 5-9.
+
+    >>> fsdd_dev_indices([pathlib.Path(n) for n in ("3_jackson_5.wav", "3_jackson_12.wav")])
+    [0]
+    >>> fsdd_dev_indices([pathlib.Path("hello.wav")]) is None
+    True
+    """
+    matches = [_FSDD_NAME.match(pathlib.Path(p).name) for p in paths]
+    if not matches or not all(matches):
+        return None
+    dev = [i for i, m in enumerate(matches) if 5 <= int(m.group(1)) <= 9]
+    return dev or None
 
 
 def check_lengths(waves, labels, texts, *, frame_step, subsampling, source):
@@ -169,13 +197,15 @@ def main(argv=None):
     metrics = session.evaluate(model, {k: v for k, v in batches.items() if k != "train"})
     held_out = "validation" if "validation" in batches else "train"
     waves, references = examples[held_out]
-    waves, references = waves[:200], [r.lower() for r in references[:200]]
+    waves, references = waves[:1000], [r.lower() for r in references[:1000]]
     for strategy in ("greedy", "beam"):
         hypotheses = transcribe(model, vocabulary, waves, strategy=strategy,
                                 beam_width=args.beam_width)
         if any(references):
             metrics[f"{held_out}_cer_{strategy}"] = character_error_rate(references, hypotheses)
             metrics[f"{held_out}_wer_{strategy}"] = word_error_rate(references, hypotheses)
+            metrics[f"{held_out}_utterance_accuracy_{strategy}"] = float(np.mean(
+                [h.split() == r.split() for h, r in zip(hypotheses, references)]))
     samples = "\n".join(f"{h!r} (reference {r!r})" for h, r in
                         zip(transcribe(model, vocabulary, waves[:8]), references[:8]))
     return session.finish(model, metrics, samples=samples, data={

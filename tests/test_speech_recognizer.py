@@ -11,7 +11,6 @@ from rnn_zoo.tasks.speech_recognizer import (
     ctc_decode,
     ctc_input_lengths,
     ctc_subsampling,
-    edit_distance,
     word_error_rate,
 )
 
@@ -146,10 +145,10 @@ def test_decoding_bad_arguments():
         ctc_decode(np.ones((2, 3)))
 
 
-def test_edit_distance_and_error_rates():
-    assert edit_distance("", "abc") == 3
-    assert edit_distance("abc", "abc") == 0
-    assert edit_distance("abcd", "acbd") == 2
+def test_error_rates_on_fixtures_of_known_score():
+    assert word_error_rate(["one two three"], [""]) == pytest.approx(1.0)  # all deleted
+    assert character_error_rate(["abcd"], ["acbd"]) == pytest.approx(2 / 4)
+    assert character_error_rate(["a b"], ["ab"]) == pytest.approx(1 / 3)  # spaces count
     assert character_error_rate(["abcd", "ef"], ["abd", "efg"]) == pytest.approx(2 / 6)
     assert word_error_rate("the cat sat", "the bat sat on") == pytest.approx(2 / 3)
     with pytest.raises(ValueError, match="Give one hypothesis per reference"):
