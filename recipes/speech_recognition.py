@@ -142,7 +142,7 @@ def fsdd_dev_indices(paths):
     if not matches or not all(matches):
         return None
     dev = [i for i, m in enumerate(matches) if 5 <= int(m.group(1)) <= 9]
-    return dev or None
+    return dev if 0 < len(dev) < len(matches) else None
 
 
 def check_lengths(waves, labels, texts, *, frame_step, subsampling, source):
