@@ -435,7 +435,8 @@ def test_translation_smoke_beam_search_and_attention_maps(tmp_path):
         "--beam-width", "2", "--bleu-sentences", "2", "--max-length", "6", *TINY, *ONE_WAY])
     assert 0 <= metrics["validation_bleu"] <= 100 and np.isfinite(metrics["validation_perplexity"])
     assert_run_saved(run_dir, vocabularies=("source_vocabulary", "target_vocabulary"))
-    assert list(run_dir.glob("attention_*.png")) or "->   " in (run_dir / "samples.txt").read_text()
+    # A one-epoch model may translate to nothing (then no attention map).
+    assert list(run_dir.glob("attention_*.png")) or "  -> \n" in (run_dir / "samples.txt").read_text()
     (out,) = predict(run_dir, "o gato dorme")
     assert isinstance(out, str)
 

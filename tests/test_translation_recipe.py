@@ -99,16 +99,18 @@ def test_output_log_prior_is_the_log_frequency_of_the_targets():
 
 @pytest.mark.slow
 def test_large_vocabulary_translator_leaves_the_unigram_solution_with_the_prior():
-    # Regression (issue 15): on Multi30k the model stayed at the unigram
-    # solution (accuracy = frequency of the commonest word) for 10 epochs.
-    # The same happens on this fixture without the output prior.
+    # Issue 15: on Multi30k the model stayed at the unigram solution
+    # (accuracy = frequency of the commonest word) for 10 epochs. This small
+    # fixture does NOT reproduce that plateau without the prior (it learns
+    # either way); it checks that the prior trains well on a large Zipfian
+    # vocabulary. A fixture that fails without the prior is still to find.
     sources, targets = zipf_pairs()
     source_vocabulary, target_vocabulary, ds = encoded(sources, targets)
     batch = next(iter(data.prepare(ds, batch_size=64, bucket=False)))
     (x, d), y = [np.asarray(t) for t in batch[0]], np.asarray(batch[1])
     commonest = np.bincount(y[y > 0]).max() / (y > 0).sum()
     accuracy = {}
-    for prior in (False, True):
+    for prior in (True,):
         keras.utils.set_random_seed(0)
         model = rnn_zoo.build(
             "seq2seq_translator", source_vocabulary_size=source_vocabulary.size,
@@ -118,7 +120,6 @@ def test_large_vocabulary_translator_leaves_the_unigram_solution_with_the_prior(
             model.get_layer("logits").bias.assign(tr.output_log_prior(y, target_vocabulary))
         history = model.fit([x, d], y, epochs=150, batch_size=64, verbose=0)
         accuracy[prior] = history.history["accuracy"][-1]
-    assert accuracy[False] < commonest + 0.02  # the failure this guards against
     assert accuracy[True] > commonest + 0.1
 
 
