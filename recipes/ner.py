@@ -10,7 +10,8 @@ tensorflow-datasets, or on your own CoNLL-2003 column files
     python recipes/predict.py runs/ner "John lives in New York ."
 
 Metrics: per-token accuracy, and entity-level precision, recall and F1 (exact
-span and type, as the shared task's `conlleval` counts them).
+span and type) from `seqeval`, which counts entities as the shared task's
+`conlleval` does (`rnn_zoo.metrics.entity_scores`).
 
 Reference: Lample et al. 2016, "Neural Architectures for Named Entity
 Recognition" (BiLSTM without characters or CRF: about 77-84 F1 depending on
@@ -21,7 +22,8 @@ embeddings; with both, 90.9).
 import tensorflow as tf
 
 from rnn_zoo import data
-from rnn_zoo.data.tagging import entity_scores, predict_tags, tagged_dataset
+from rnn_zoo.data.tagging import predict_tags, tagged_dataset
+from rnn_zoo.metrics import entity_scores
 from rnn_zoo.training import cli, tagging
 
 RECIPE = "ner"
@@ -78,6 +80,7 @@ def entity_metrics(model, vocabulary, char_vocabulary, tags, splits):
                                      char_vocabulary=char_vocabulary)
             scores = entity_scores([t for _, t in sentences], predicted)
             metrics.update({f"{split}_entity_{k}": v for k, v in scores.items()})
+            # per_type is a dict: metrics.json keeps it, the printed report skips it.
     return metrics
 
 

@@ -128,3 +128,75 @@ def corpus_bleu(hypotheses, references):
             )
     streams = [list(stream) for stream in zip(*rows)]
     return float(sacrebleu.corpus_bleu(hypotheses, streams).score)
+
+
+# Entity-level scores for IOB tagging (NER, chunking), from seqeval. ----------
+
+
+def entity_scores(true_tags, predicted_tags):
+    """Entity-level precision, recall and F1, micro-averaged, by `seqeval`.
+
+    A thin wrapper on `seqeval.metrics` in its default mode, which counts
+    entities as the CoNLL shared tasks' `conlleval` script does: an entity
+    is a maximal run `B-X I-X ...`, and an `I-X` after anything but `X`
+    starts one (so IOB1 files, as CoNLL-2003 writes them, and IOB2 score
+    alike). An entity is right when its type and both ends match. Where
+    nothing is predicted (or expected) the undefined ratio is 0.
+
+    Args:
+        true_tags: list of sentences, each a list of str tags (`"B-PER"`,
+            `"I-PER"`, `"O"`, ...).
+        predicted_tags: list of sentences of predicted tags, each as long as
+            the matching true sentence.
+
+    Returns:
+        dict: `precision`, `recall`, `f1` (floats in `[0, 1]`) and
+        `per_type`, `{type: {"precision", "recall", "f1", "support"}}`.
+
+    Raises:
+        ValueError: different numbers of sentences, or a sentence whose
+            predicted tags are not as many as its true tags.
+
+    Example (seqeval's own README example: one of two entities right):
+
+    >>> scores = entity_scores(
+    ...     [["O", "O", "O", "B-MISC", "I-MISC", "I-MISC", "O"], ["B-PER", "I-PER", "O"]],
+    ...     [["O", "O", "B-MISC", "I-MISC", "I-MISC", "I-MISC", "O"], ["B-PER", "I-PER", "O"]])
+    >>> scores["precision"], scores["recall"], scores["f1"]
+    (0.5, 0.5, 0.5)
+    """
+    from seqeval.metrics import classification_report
+    from seqeval.metrics.sequence_labeling import get_entities
+
+    true_tags, predicted_tags = list(true_tags), list(predicted_tags)
+    if len(true_tags) != len(predicted_tags):
+        raise ValueError(
+            "`true_tags` and `predicted_tags` must hold the same number of sentences. "
+            f"Received: {len(true_tags)} true and {len(predicted_tags)} predicted sentences"
+        )
+    for i, (true, predicted) in enumerate(zip(true_tags, predicted_tags)):
+        if isinstance(true, str) or isinstance(predicted, str):
+            raise TypeError(
+                "`true_tags` and `predicted_tags` must be lists of sentences, each a "
+                f"list of tags, not of str. Received: sentence {i} = {true!r} and "
+                f"{predicted!r}"
+            )
+        if len(true) != len(predicted):
+            raise ValueError(
+                f"Sentence {i} has {len(true)} true tags but {len(predicted)} predicted "
+                "tags: every word needs one of each."
+            )
+    true_tags = [list(t) for t in true_tags]
+    predicted_tags = [list(p) for p in predicted_tags]
+    if not get_entities(true_tags) and not get_entities(predicted_tags):
+        return {"precision": 0.0, "recall": 0.0, "f1": 0.0, "per_type": {}}
+    report = classification_report(true_tags, predicted_tags, output_dict=True,
+                                   zero_division=0)
+    micro = report["micro avg"]
+    per_type = {
+        kind: {"precision": float(row["precision"]), "recall": float(row["recall"]),
+               "f1": float(row["f1-score"]), "support": int(row["support"])}
+        for kind, row in report.items() if not kind.endswith(" avg")
+    }
+    return {"precision": float(micro["precision"]), "recall": float(micro["recall"]),
+            "f1": float(micro["f1-score"]), "per_type": per_type}

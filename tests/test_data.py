@@ -11,9 +11,8 @@ import tensorflow_datasets as tfds
 from rnn_zoo import data
 from rnn_zoo.data import tfds_loading
 from rnn_zoo.data.tagging import (
+    drop_words,
     encode_tagged,
-    entity_scores,
-    entity_spans,
     predict_tags,
     tagged_dataset,
 )
@@ -344,22 +343,51 @@ def test_tagged_dataset_encodes_and_checks():
         tagged_dataset([], ["X"], source="f.txt")
 
 
-def test_entity_spans_iob1_and_iob2_and_scores():
-    assert entity_spans(["I-PER", "I-PER", "B-PER", "O", "I-LOC"]) == [
-        ("PER", 0, 2), ("PER", 2, 3), ("LOC", 4, 5)]
-    assert entity_spans(["B-ORG", "I-LOC"]) == [("ORG", 0, 1), ("LOC", 1, 2)]
-    scores = entity_scores([["B-PER", "O", "B-LOC"]], [["B-PER", "O", "B-ORG"]])
-    assert scores == {"precision": 0.5, "recall": 0.5, "f1": 0.5}
-
-
 def test_predict_tags_cuts_padding_per_sentence():
     class Fixed:
         def predict(self, x, **kwargs):
             return np.eye(3)[x % 3]  # tag = id mod 3
 
     v = data.Vocabulary(["a", "b", "c"], split="none")  # ids 2, 3, 4
-    out = predict_tags(Fixed(), v, ["T0", "T1", "T2"], [["a", "b", "c"], ["c"], []])
-    assert out == [["T2", "T0", "T1"], ["T1"], []]
+    sentences = [["a", "b", "c"], ["c"], [], ["b", "a"]]
+    expected = [["T2", "T0", "T1"], ["T1"], [], ["T0", "T2"]]
+    assert predict_tags(Fixed(), v, ["T0", "T1", "T2"], sentences) == expected
+    # Sorted into batches by length, then put back in the input order.
+    assert predict_tags(Fixed(), v, ["T0", "T1", "T2"], sentences, batch_size=2) == expected
+
+
+def test_word_dropout_drops_rare_words_only():
+    ids = tf.constant([[5, 6, 7, 0, 0]] * 400)
+    counts = np.array([0, 0, 0, 0, 0, 1, 3, 10_000])  # id 5 once, 6 thrice, 7 often
+    batches = tf.data.Dataset.from_tensors((ids, ids))
+    assert drop_words(batches, 0.0, counts) is batches
+    words, tags = next(iter(drop_words(batches, 0.5, counts, seed=1)))
+    words, tags = words.numpy(), tags.numpy()
+    assert (tags == ids.numpy()).all()  # targets untouched
+    assert (words[:, 3:] == 0).all()  # padding stays padding
+    dropped = (words[:, :3] == 1).mean(axis=0)  # 0.5 / (0.5 + n)
+    assert 0.25 < dropped[0] < 0.42 and 0.07 < dropped[1] < 0.22 and dropped[2] < 0.01
+    kept = words[:, :3] != 1
+    assert (words[:, :3][kept] == ids.numpy()[:, :3][kept]).all()
+    chars = tf.ones((400, 5, 2), tf.int32)
+    (words, chars_out), _ = next(iter(drop_words(
+        tf.data.Dataset.from_tensors(((ids, chars), ids)), 0.5, counts)))
+    assert (chars_out.numpy() == 1).all() and (words.numpy() == 1).any()
+
+
+def test_word_accuracies_count_unknown_words():
+    from rnn_zoo.data.tagging import word_accuracies
+
+    v = data.Vocabulary(["the", "dog"], split="none")
+    scores = word_accuracies([["DET", "NOUN", "VERB"], ["NOUN", "X"]],
+                             [["DET", "VERB", "VERB"], ["NOUN", "NOUN"]],
+                             [["the", "dog", "barks"], ["cat", "the"]], v)
+    # 3 of 5 words right; unknown: "barks" (right) and "cat" (right).
+    assert scores == {"accuracy": 0.6, "unknown_word_accuracy": 1.0, "words": 5,
+                      "unknown_words": 2}
+    assert word_accuracies([["X"]], [["X"]], [["the"]], v)["unknown_word_accuracy"] is None
+    with pytest.raises(ValueError, match="Sentence 0 has 1 words, 1 true tags and 2 predicted"):
+        word_accuracies([["X"]], [["X", "X"]], [["the"]], v)
 
 
 # SQuAD

@@ -203,6 +203,22 @@ def test_pos_pipeline_from_conllu_and_mock_tfds(tmp_path):
         pos.parse_args(["--test-file", str(path)])  # needs --train-file
 
 
+def test_pos_tfds_path_skips_multiword_tokens(tmp_path):
+    pos = recipe("pos_tagging")
+    # TFDS keeps "don't" (range 2-3) as a token tagged "_" (id 17), then its
+    # words "do" (AUX, 3) and "n't" (PART, 9): only the syntactic words stay.
+    examples = [{"tokens": ["I", "don't", "do", "n't", "know"], "upos": [10, 17, 3, 9, 15]}]
+    with tfds.testing.mock_data(num_examples=1, as_dataset_fn=mock_examples(examples)):
+        splits, tags = pos.load_splits(pos.parse_args(["--data-dir", str(tmp_path)]))
+    assert tags == list(data.UPOS_TAGS) and "_" not in tags
+    for split in ("train", "validation", "test"):
+        words, tag_ids = next(iter(splits[split]))
+        assert words.numpy().tolist() == [b"I", b"do", b"n't", b"know"]
+        assert [tags[i] for i in tag_ids.numpy()] == ["PRON", "AUX", "PART", "VERB"]
+    with pytest.raises(ValueError, match="put '_' at 0, not last"):
+        pos.syntactic_words(splits["train"], ["_", "ADJ"])
+
+
 def test_pos_smoke_with_conllu_files(tmp_path):
     path = write(tmp_path / "train.conllu", CONLLU)
     run_dir = tmp_path / "run"
@@ -292,6 +308,10 @@ def test_sentiment_pipeline_tables_folders_and_mock_tfds(tmp_path):
                         delimiter="\t")
     splits, labels = sentiment.load_splits(sentiment.parse_args(["--train-file", str(table)]))
     assert labels == ["neg", "pos"] and set(splits) == {"train", "validation"}
+    # A seeded 20% held out by default, --validation-fraction otherwise.
+    assert len(list(splits["validation"])) == 4 and len(list(splits["train"])) == 16
+    splits, _ = sentiment.load_splits(sentiment.parse_args(
+        ["--train-file", str(table), "--validation-fraction", "0.1"]))
     assert len(list(splits["validation"])) == 2 and len(list(splits["train"])) == 18
     for i, (text, label) in enumerate(REVIEWS[:4]):
         write(tmp_path / "imdb" / label / f"{i}.txt", text)
@@ -304,6 +324,17 @@ def test_sentiment_pipeline_tables_folders_and_mock_tfds(tmp_path):
     assert labels == ["neg", "pos"] and len(list(splits["train"])) == 2
     with pytest.raises(SystemExit):
         sentiment.parse_args(["--train-file", str(table), "--train-dir", str(tmp_path)])
+
+
+def test_sentiment_standardizer_removes_html_line_breaks():
+    sentiment = recipe("sentiment")
+    texts = tf.constant(["Great.<br /><br />Really", "a<br/>b<BR>c<br >d", "no tags"])
+    cleaned = [t.decode() for t in sentiment.standardize(texts).numpy()]
+    assert cleaned == ["Great.  Really", "a b c d", "no tags"]
+    vocabulary = data.Vocabulary.adapt(cleaned, split="whitespace",
+                                       standardize="lower_and_strip_punctuation")
+    assert "br" not in vocabulary.tokens and "reallybr" not in vocabulary.tokens
+    assert {"great", "really", "a", "b", "c", "d"} <= set(vocabulary.tokens)
 
 
 def test_sentiment_labels_outside_the_set_are_refused(tmp_path):

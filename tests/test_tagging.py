@@ -59,6 +59,29 @@ def test_crf_tagger_learns_transitions():
     assert transitions[PRE, MARK] > transitions[O, MARK] + 1.0
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_crf_head_is_never_worse_than_softmax_on_the_same_budget(bidirectional):
+    # Issue 15 item 8 on a fixture: same data, sizes, epochs, optimiser and
+    # seed; the CRF's Viterbi tags are at least as accurate as the softmax
+    # argmax (a one-way encoder leaves PRE to the CRF's transitions alone).
+    rng = np.random.default_rng(1)
+    x, y = marker_data(400, rng)
+    x_test, y_test = marker_data(200, rng)
+    real = x_test > 0
+    accuracy = {}
+    for crf in (False, True):
+        keras.utils.set_random_seed(0)
+        model = rnn_zoo.build("sequence_tagger", vocabulary_size=10, num_tags=3,
+                              embedding_dim=8, units=8, bidirectional=bidirectional,
+                              crf=crf, learning_rate=0.05)
+        model.fit(x, y, epochs=3, batch_size=32, verbose=0)
+        scores = run(model, x_test)
+        tags = numpy(crf_decode(scores)) if crf else np.argmax(scores, axis=-1)
+        accuracy[crf] = (tags == y_test)[real].mean()
+    assert accuracy[True] >= accuracy[False] - 0.005, accuracy
+
+
 def test_crf_tagger_with_characters_saves_loads_and_trains_on(tmp_path):
     spec = rnn_zoo.model_info("sequence_tagger")
     kwargs = dict(spec.tiny_kwargs, crf=True, char_vocabulary_size=8, char_embedding_dim=3, char_units=2)

@@ -163,17 +163,31 @@ def check_split_files(parser, args):
         parser.error("--validation-file and --test-file need --train-file")
 
 
-def add_tagger_arguments(parser):
-    """The tagging recipes' model options: `--crf`, `--crf-length`, `--char-features`."""
+def add_tagger_arguments(parser, *, crf=False, char_features=False, char_embedding_dim=25,
+                         char_units=25, word_dropout=0.0):
+    """The tagging recipes' model options: `--crf`, `--crf-length`,
+    `--char-features` (each with a `--no-` form), `--char-embedding-dim`,
+    `--char-units` and `--word-dropout`, with the recipe's defaults."""
     model = parser.add_argument_group("tagger")
-    model.add_argument("--crf", action="store_true",
+    model.add_argument("--crf", action=argparse.BooleanOptionalAction, default=crf,
                        help="a linear-chain CRF on the tag scores (Viterbi decoding); "
-                       "batches are then padded to --crf-length words")
+                       f"batches are then padded to --crf-length words (default {crf})")
     model.add_argument("--crf-length", type=positive_int, default=128,
                        help="words per CRF batch, longer sentences cut (default 128): the "
                        "CRF's scan needs a static time axis on TensorFlow")
-    model.add_argument("--char-features", action="store_true",
-                       help="add a character-level word encoder (spelling of unseen words)")
+    model.add_argument("--char-features", action=argparse.BooleanOptionalAction,
+                       default=char_features,
+                       help="a character-level word encoder (spelling of unseen words) "
+                       f"(default {char_features})")
+    model.add_argument("--char-embedding-dim", type=positive_int, default=char_embedding_dim,
+                       help=f"character embedding width (default {char_embedding_dim})")
+    model.add_argument("--char-units", type=positive_int, default=char_units,
+                       help=f"width of each direction of the character RNN (default {char_units})")
+    model.add_argument("--word-dropout", type=rate, default=word_dropout, metavar="ALPHA",
+                       help="while training, replace a word seen n times by the unknown word "
+                       "with probability ALPHA / (ALPHA + n), so the unknown word's embedding "
+                       "is learned for the words never seen in training; 0 turns it off "
+                       f"(default {word_dropout:g})")
     return model
 
 

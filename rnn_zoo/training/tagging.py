@@ -1,7 +1,7 @@
 """The training and prediction steps the tagging recipes (POS, NER) share."""
 
 from rnn_zoo import data
-from rnn_zoo.data.tagging import format_tagged, tagging_batches
+from rnn_zoo.data.tagging import format_tagged, predict_tags, tagging_batches, word_accuracies
 from rnn_zoo.training import cli
 from rnn_zoo.training.session import Session
 
@@ -11,7 +11,8 @@ def tagger_kwargs(args, vocabulary, char_vocabulary, tags):
     kwargs = dict(vocabulary_size=vocabulary.size, num_tags=len(tags), crf=args.crf,
                   **cli.model_kwargs(args))
     if char_vocabulary is not None:
-        kwargs["char_vocabulary_size"] = char_vocabulary.size
+        kwargs.update(char_vocabulary_size=char_vocabulary.size,
+                      char_embedding_dim=args.char_embedding_dim, char_units=args.char_units)
     return kwargs
 
 
@@ -33,7 +34,8 @@ def train_tagger(recipe, args, load_splits, *, standardize="none", extra_metrics
     vocabulary, char_vocabulary, batches = tagging_batches(
         session.run, splits, batch_size=args.batch_size, seed=args.seed,
         standardize=standardize, max_tokens=args.max_tokens,
-        char_features=args.char_features, pad_to=args.crf_length if args.crf else None)
+        char_features=args.char_features, pad_to=args.crf_length if args.crf else None,
+        word_dropout=args.word_dropout)
     padding = data.padding_fraction(batches["train"])
     print(f"[{recipe}] vocabulary of {vocabulary.size} words, {len(tags)} tags; "
           f"padding is {padding:.1%} of the training batches")
@@ -41,8 +43,15 @@ def train_tagger(recipe, args, load_splits, *, standardize="none", extra_metrics
     model = session.build("sequence_tagger",
                           **tagger_kwargs(args, vocabulary, char_vocabulary, tags))
     model.summary()
-    session.fit(model, batches["train"], batches.get("validation"))
+    # Tag accuracy decides: the loss keeps rising on a few overconfident
+    # words while the accuracy still improves.
+    session.fit(model, batches["train"], batches.get("validation"),
+                monitor="val_accuracy" if "validation" in batches else None)
     metrics = session.evaluate(model, {k: v for k, v in batches.items() if k != "train"})
+    for split in ("validation", "test"):
+        if split in splits:
+            metrics.update(tagged_word_metrics(model, vocabulary, char_vocabulary, tags,
+                                               splits[split], prefix=f"{split}_"))
     if extra_metrics is not None:
         metrics.update(extra_metrics(model, vocabulary, char_vocabulary, tags, splits))
     examples = [[w.decode() for w in words] for words, _ in
@@ -53,6 +62,21 @@ def train_tagger(recipe, args, load_splits, *, standardize="none", extra_metrics
         "vocabulary_size": vocabulary.size, "tags": tags,
         "padding_fraction_train": padding,
     })
+
+
+def tagged_word_metrics(model, vocabulary, char_vocabulary, tags, dataset, *, prefix=""):
+    """Whole-word accuracy and unknown-word accuracy of a tagger on a dataset
+    of `(words, tag_ids)` (`rnn_zoo.data.tagging.word_accuracies`), tagged
+    sentence by sentence as `predict` does, uncut (a CRF run's batches cut
+    sentences to `--crf-length`)."""
+    sentences = [([w.decode() for w in ws], [tags[i] for i in ts])
+                 for ws, ts in dataset.as_numpy_iterator()]
+    words = [w for w, _ in sentences]
+    predicted = predict_tags(model, vocabulary, tags, words, char_vocabulary=char_vocabulary)
+    scores = word_accuracies([t for _, t in sentences], predicted, words, vocabulary)
+    return {f"{prefix}word_accuracy": scores["accuracy"],
+            f"{prefix}unknown_word_accuracy": scores["unknown_word_accuracy"],
+            f"{prefix}unknown_words": scores["unknown_words"], f"{prefix}words": scores["words"]}
 
 
 def predict_from_run(run, inputs):
