@@ -16,6 +16,7 @@ Reference: Karpathy 2015, "The Unreasonable Effectiveness of Recurrent Neural
 Networks" (char-rnn).
 """
 
+import argparse
 import pathlib
 
 import numpy as np
@@ -27,7 +28,7 @@ RECIPE = "char_lm"
 
 
 def parse_args(argv=None):
-    parser = cli.recipe_parser(RECIPE, __doc__, epochs=4, batch_size=64, learning_rate=3e-3,
+    parser = cli.recipe_parser(RECIPE, __doc__, epochs=50, batch_size=64, learning_rate=3e-3,
                                patience=2, time_limit=3.75)
     cli.add_model_arguments(parser, cell="gru", units=256, num_layers=1, embedding_dim=64)
     group = cli.add_tfds_arguments(parser, default=None,
@@ -36,9 +37,9 @@ def parse_args(argv=None):
                        help="your own UTF-8 text file(s) instead of tiny Shakespeare")
     group.add_argument("--sequence-length", type=cli.positive_int, default=100,
                        help="characters per training window (default 100)")
-    group.add_argument("--tbptt", action="store_true",
+    group.add_argument("--tbptt", action=argparse.BooleanOptionalAction, default=False,
                        help="truncated BPTT: a stateful model reads the text in order, "
-                       "carrying its state from one window to the next")
+                       "carrying its state from one window to the next (default off)")
     group = parser.add_argument_group("samples")
     group.add_argument("--prompt", default="ROMEO:", help="text the samples start from")
     group.add_argument("--sample-length", type=cli.positive_int, default=300,

@@ -210,6 +210,8 @@ def test_read_ptb_both_layouts_and_a_missing_split(tmp_path):
     splits = data.read_ptb(tmp_path / "a")
     assert splits["valid"] == [["the", "valid", "set"], ["a", "b"]]
     assert data.read_ptb(tmp_path / "b")["test"] == [["x", "y"]]
+    (tmp_path / "b" / "test.txt").unlink()  # a held-out test split is optional
+    assert sorted(data.read_ptb(tmp_path / "b")) == ["train", "valid"]
     (tmp_path / "b" / "valid.txt").unlink()
     with pytest.raises(FileNotFoundError, match="No valid split in .*expected ptb.valid.txt or valid.txt"):
         data.read_ptb(tmp_path / "b")

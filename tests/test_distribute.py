@@ -33,6 +33,7 @@ results = {}
 for strategy in ("multi_worker", "mirrored"):
     metrics = char_lm.main([
         "--text-file", str(text), "--run-dir", str(out / strategy), "--distribute", strategy,
+        "--no-tbptt",
         "--sequence-length", "8", "--steps-per-epoch", "3", "--sample-length", "5",
         "--epochs", "1", "--batch-size", "4", "--units", "4", "--embedding-dim", "4",
         "--cell", "simple_rnn", "--verbose", "0"])

@@ -72,7 +72,9 @@ def read_ptb(directory):
     """Reads Penn-Treebank-style splits: one sentence per line, words split by spaces.
 
     The folder holds `ptb.train.txt`, `ptb.valid.txt`, `ptb.test.txt` (the
-    Mikolov layout) or `train.txt`, `valid.txt`, `test.txt`.
+    Mikolov layout) or `train.txt`, `valid.txt`, `test.txt`. The train and
+    valid files are required; the test file is optional (a folder whose test
+    split is held out has none), and then the result has no `"test"` key.
 
     Returns:
         dict split -> list of sentences, each a list of word strings.
@@ -81,13 +83,15 @@ def read_ptb(directory):
     if not directory.is_dir():
         raise FileNotFoundError(
             f"The Penn Treebank folder {str(directory)!r} does not exist. It "
-            "should hold ptb.train.txt, ptb.valid.txt and ptb.test.txt (or "
-            "train.txt, valid.txt, test.txt)."
+            "should hold ptb.train.txt and ptb.valid.txt, and optionally "
+            "ptb.test.txt (or train.txt, valid.txt, test.txt)."
         )
     splits = {}
     for split in PTB_SPLITS:
         candidates = [directory / f"ptb.{split}.txt", directory / f"{split}.txt"]
         found = [c for c in candidates if c.exists()]
+        if not found and split == "test":
+            continue
         if not found:
             present = sorted(p.name for p in directory.iterdir())
             raise FileNotFoundError(
