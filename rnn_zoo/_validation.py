@@ -5,6 +5,7 @@ what was received (`Received: name=value`), with a "did you mean" for names.
 """
 
 import difflib
+import math
 import numbers
 
 
@@ -54,11 +55,16 @@ def check_int(arg, value, *, minimum=None, allow_none=False):
 
 
 def check_float(arg, value, *, low=None, high=None, low_open=False, high_open=False):
-    """Checks that `value` is a real number inside the given interval."""
+    """Checks that `value` is a finite real number inside the given interval."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(
             f"`{arg}` must be a float. Received: {arg}={value!r} "
             f"of type {type(value).__name__}"
+        )
+    if not math.isfinite(value):
+        # NaN compares false with every bound, so it would pass any interval.
+        raise ValueError(
+            f"`{arg}` must be a finite number. Received: {arg}={value!r}"
         )
     too_low = low is not None and (value <= low if low_open else value < low)
     too_high = high is not None and (value >= high if high_open else value > high)
