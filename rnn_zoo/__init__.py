@@ -24,6 +24,7 @@ from rnn_zoo.registry import (
     model_info,
     register_model,
 )
+from rnn_zoo.saving import load_model
 from rnn_zoo.tasks.question_answerer import best_span
 
 __version__ = "0.1.0"
@@ -49,6 +50,7 @@ __all__ = [
     "format_fast_path_report",
     "layers",
     "list_models",
+    "load_model",
     "model_info",
     "plotting",
     "register_model",

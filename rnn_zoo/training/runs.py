@@ -282,9 +282,9 @@ class Run:
 
     def load_model(self, path=None):
         """Loads the run's model (or another `.keras` file of it), `safe_mode=True`."""
-        import rnn_zoo  # noqa: F401  (registers the custom layers)
+        from rnn_zoo.saving import load_model
 
-        return keras.saving.load_model(path or self.path("model"), safe_mode=True)
+        return load_model(path or self.path("model"))
 
     def epochs_done(self):
         """Number of epochs `history.csv` records (0 if none)."""
