@@ -5,6 +5,7 @@ import json
 import math
 import os
 import pathlib
+import shutil
 import time
 
 import keras
@@ -83,6 +84,12 @@ class Session:
 
         Returns:
             The `History`, or `None` if the run already trained `--epochs`.
+
+        Raises:
+            SystemExit: the loss became NaN or infinite (`TerminateOnNaN`
+                stopped training). The run keeps its last finite checkpoint
+                as `model.keras` (or no model), `metrics.json` says so (with
+                `null` for the non-finite values), and the recipe exits 1.
         """
         args = self.args
         initial_epoch = self.run.epochs_done() if self.run.state == "finished" else 0
@@ -110,7 +117,44 @@ class Session:
         )
         self.train_seconds += time.monotonic() - start
         self.stopped_by_time_limit = any(isinstance(c, TimeLimit) and c.stopped for c in aids)
+        # TerminateOnNaN ends the epoch at the NaN batch; its mean loss is NaN.
+        if any(not math.isfinite(v) for v in history.history.get("loss", [])):
+            self._diverged(history)
         return history
+
+    def _diverged(self, history):
+        """The loss went NaN or infinite: keep the last finite model as the
+        run's model (never the NaN one), record it, exit with a message."""
+        run = self.run
+        losses = history.history["loss"]
+        bad = next(i for i, v in enumerate(losses) if not math.isfinite(v))
+        bad_epoch = history.epoch[bad] + 1
+        kept = run.path("model") if run.path("model").is_file() else None
+        if kept is None:
+            checkpoints = sorted(
+                p for p in run.path("checkpoints").glob("epoch_*.keras")
+                if p.stem[len("epoch_"):].isdigit() and int(p.stem[len("epoch_"):]) < bad_epoch
+            )
+            if checkpoints:
+                shutil.copyfile(checkpoints[-1], run.path("model"))
+                kept = checkpoints[-1]
+        message = (
+            f"[{self.recipe}] training stopped: the loss became NaN or infinite "
+            f"in epoch {bad_epoch} (the updates diverged). "
+            + (f"The run's model.keras is the last finite checkpoint ({kept.name})."
+               if kept is not None else
+               "No finite checkpoint was saved, so the run has no model.keras.")
+            + " Start a new run (another --run-dir) with a lower --learning-rate "
+            "or --global-clipnorm."
+        )
+        run.save_metrics({
+            "failed": "the loss became NaN or infinite",
+            "model_from": None if kept is None else str(kept.relative_to(run.directory)),
+            "nan_epoch": bad_epoch,
+            "history": {k: list(v) for k, v in history.history.items()},
+            "train_seconds": round(self.train_seconds, 1),
+        })
+        raise SystemExit(message)
 
     def evaluate(self, model, datasets, *, callbacks=()):
         """Evaluates on each named dataset: `{"validation": ds}` ->
