@@ -24,6 +24,7 @@ from rnn_zoo.registry import (
     model_info,
     register_model,
 )
+from rnn_zoo._validation import check_inputs
 from rnn_zoo.saving import load_model
 from rnn_zoo.tasks.question_answerer import best_span
 
@@ -44,6 +45,7 @@ __all__ = [
     "build",
     "callbacks",
     "cells",
+    "check_inputs",
     "decoding",
     "diagnostics",
     "fast_path_report",

@@ -102,6 +102,7 @@ class Session:
             # training step, spares tf.function a second trace of the step.
             with scope(self.strategy):
                 model.optimizer.build(model.trainable_variables)
+        _check_first_batch(model, train)
         monitor = monitor or ("val_loss" if validation is not None else "loss")
         aids = training_callbacks(
             self.run, monitor=monitor, patience=args.patience,
@@ -209,6 +210,21 @@ class Session:
             print(f"\n{samples}")
         print(f"\n[{self.recipe}] use it: python recipes/predict.py {run.directory} ...")
         return figures
+
+
+def _check_first_batch(model, data):
+    """`rnn_zoo.check_inputs` on the first batch of a `tf.data.Dataset`: bad
+    ids or labels get a clear error before training starts."""
+    import tensorflow as tf
+
+    if not isinstance(data, tf.data.Dataset):
+        return
+    for batch in data.take(1):
+        batch = tuple(batch) if isinstance(batch, (tuple, list)) else (batch,)
+        to_numpy = lambda t: tf.nest.map_structure(lambda v: v.numpy(), t)  # noqa: E731
+        x = to_numpy(batch[0])
+        y = to_numpy(batch[1]) if len(batch) > 1 and not isinstance(batch[1], dict) else None
+        rnn_zoo.check_inputs(model, x, y if not isinstance(y, (tuple, list)) else None)
 
 
 def perplexity(loss):
