@@ -76,3 +76,75 @@ def test_metrics_json_is_strict_with_null_for_non_finite_values(tmp_path):
                       "accuracy": np.float32(0.5), "nested": [float("-inf")]})
     metrics = strict_json(run.path("metrics"))
     assert metrics == {"loss": None, "perplexity": None, "accuracy": 0.5, "nested": [None]}
+
+
+class KillAtEpoch(keras.callbacks.Callback):
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise KeyboardInterrupt
+
+
+class Epochs(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.seen.append(epoch)
+
+
+def interrupted_run(tmp_path):
+    s = session(tmp_path, "--patience", "0")
+    model = s.build("text_classifier", **TINY)
+    with pytest.raises(KeyboardInterrupt):
+        s.fit(model, data(), callbacks=[KillAtEpoch(2)])
+    assert s.run.state == "interrupted"
+    return s
+
+
+def test_a_truncated_backup_is_named_and_the_run_resumes_from_the_last_good_checkpoint(
+        tmp_path, capsys):
+    s = interrupted_run(tmp_path)
+    weights = s.run.path("backup") / "latest.weights.h5"
+    weights.write_bytes(weights.read_bytes()[:200])  # truncated
+    checkpoints = sorted(s.run.path("checkpoints").iterdir())
+    stamps = {p: p.stat().st_mtime_ns for p in checkpoints}
+    resumed = session(tmp_path, "--patience", "0", "--resume")
+    model = resumed.build("text_classifier", **TINY)
+    epochs = Epochs()
+    resumed.fit(model, data(), callbacks=[epochs])
+    out = capsys.readouterr().out
+    last = int(checkpoints[-1].stem[len("epoch_"):])
+    assert re_search(r"the backup in .*backup is truncated or corrupt \(.*\); moved it to "
+                     rf"backup_corrupt_1/ and resuming from the last good checkpoint "
+                     rf"epoch_{last:03d}.keras", out)
+    assert epochs.seen == list(range(last, 3))  # at most the epoch in flight is redone
+    assert (s.run.directory / "backup_corrupt_1" / "latest.weights.h5").exists()  # kept
+    assert all(p.stat().st_mtime_ns == t for p, t in stamps.items())  # none rewritten
+
+
+def test_a_corrupt_checkpoint_is_named_and_skipped(tmp_path, capsys):
+    s = interrupted_run(tmp_path)
+    (s.run.path("backup") / "training_metadata.json").write_text("{")
+    checkpoints = sorted(s.run.path("checkpoints").iterdir())
+    assert len(checkpoints) == 2
+    checkpoints[-1].write_bytes(b"not a zip")
+    resumed = session(tmp_path, "--patience", "0", "--resume")
+    model = resumed.build("text_classifier", **TINY)
+    epochs = Epochs()
+    resumed.fit(model, data(), callbacks=[epochs])
+    out = capsys.readouterr().out
+    assert re_search(r"skipping the checkpoint .*epoch_002.keras: The file .* is not a "
+                     r"valid `.keras` file: it is truncated or corrupt", out)
+    assert "resuming from the last good checkpoint epoch_001.keras (epoch 1)" in out
+    assert epochs.seen == [1, 2]
+
+
+def re_search(pattern, text):
+    import re
+
+    return re.search(pattern, text, re.S) is not None

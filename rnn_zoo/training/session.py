@@ -102,6 +102,8 @@ class Session:
             # training step, spares tf.function a second trace of the step.
             with scope(self.strategy):
                 model.optimizer.build(model.trainable_variables)
+        if self.run.state == "interrupted":
+            initial_epoch = self._check_backup(model, initial_epoch)
         _check_first_batch(model, train)
         monitor = monitor or ("val_loss" if validation is not None else "loss")
         aids = training_callbacks(
@@ -122,6 +124,49 @@ class Session:
         if any(not math.isfinite(v) for v in history.history.get("loss", [])):
             self._diverged(history)
         return history
+
+    def _check_backup(self, model, initial_epoch):
+        """Loads the `BackupAndRestore` state once; if it is truncated or
+        corrupt, moves it aside (`backup_corrupt_N/`), says so, and resumes
+        from the last good checkpoint instead (its weights; the optimizer
+        starts afresh). Returns the epoch to resume at."""
+        backup = self.run.path("backup")
+        weights = backup / "latest.weights.h5"
+        metadata = backup / "training_metadata.json"
+        try:
+            if weights.exists():
+                model.load_weights(weights)
+            if metadata.exists():
+                int(json.loads(metadata.read_text())["epoch"])
+            return initial_epoch
+        except Exception as error:  # h5py and JSON raise many kinds
+            problem = f"{type(error).__name__}: {str(error)[:200]}"
+        n = 1
+        while (self.run.directory / f"backup_corrupt_{n}").exists():
+            n += 1
+        aside = self.run.directory / f"backup_corrupt_{n}"
+        os.replace(backup, aside)
+        checkpoints = sorted(
+            p for p in self.run.path("checkpoints").glob("epoch_*.keras")
+            if p.stem[len("epoch_"):].isdigit()
+        )
+        good = None
+        for path in reversed(checkpoints):
+            try:
+                good = rnn_zoo.load_model(path, compile=False)
+                break
+            except ValueError as error:
+                print(f"[{self.recipe}] skipping the checkpoint {path}: {error}")
+        if good is not None:
+            model.set_weights(good.get_weights())
+            initial_epoch = int(path.stem[len("epoch_"):])
+            where = f"the last good checkpoint {path.name} (epoch {initial_epoch})"
+        else:
+            initial_epoch = 0
+            where = "the start (no good checkpoint)"
+        print(f"[{self.recipe}] the backup in {backup} is truncated or corrupt "
+              f"({problem}); moved it to {aside.name}/ and resuming from {where}.")
+        return initial_epoch
 
     def _diverged(self, history):
         """The loss went NaN or infinite: keep the last finite model as the
