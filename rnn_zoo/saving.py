@@ -63,6 +63,10 @@ def load_model(path, *, compile=True):
             "run's checkpoints/ folder."
         )
     try:
+        with zipfile.ZipFile(path) as archive:
+            damaged = archive.testzip()  # checks every member's CRC
+        if damaged is not None:
+            raise zipfile.BadZipFile(f"bad CRC-32 for {damaged!r}")
         return keras.saving.load_model(path, compile=compile, safe_mode=True)
     except (zipfile.BadZipFile, EOFError, OSError, KeyError) as error:
         raise ValueError(
