@@ -24,6 +24,8 @@ from rnn_zoo.registry import (
     model_info,
     register_model,
 )
+from rnn_zoo._validation import check_inputs
+from rnn_zoo.saving import load_model
 from rnn_zoo.tasks.question_answerer import best_span
 
 __version__ = "0.1.0"
@@ -43,12 +45,14 @@ __all__ = [
     "build",
     "callbacks",
     "cells",
+    "check_inputs",
     "decoding",
     "diagnostics",
     "fast_path_report",
     "format_fast_path_report",
     "layers",
     "list_models",
+    "load_model",
     "model_info",
     "plotting",
     "register_model",

@@ -180,7 +180,7 @@ def test_killed_training_resumes_at_the_epoch_it_reached(tmp_path):
 def test_training_callbacks_lists_the_aids_and_checks_arguments(tmp_path):
     run = Run.start(tmp_path / "r", recipe="demo", arguments=ARGS)
     kinds = {type(c).__name__ for c in training_callbacks(run, time_limit=1.0)}
-    assert kinds == {"TerminateOnNaN", "ReduceLROnPlateau", "EarlyStopping", "ModelCheckpoint",
+    assert kinds == {"TerminateOnNaN", "ReduceLROnPlateau", "EarlyStopping", "FiniteModelCheckpoint",
                      "BackupAndRestore", "CSVLogger", "TensorBoard", "TimeLimit"}
     kinds = {type(c).__name__ for c in training_callbacks(run, patience=0, reduce_lr_patience=0,
                                                           tensorboard=False)}

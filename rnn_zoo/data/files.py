@@ -133,7 +133,12 @@ def read_table(path, *, text_column="text", label_column="label", delimiter=None
     delimiter = _delimiter(path, delimiter)
     text = read_text(path, what="table")
     reader = csv.reader(text.splitlines(), delimiter=delimiter)
-    header = next(reader)
+    header = next(reader, None)
+    if header is None:
+        raise ValueError(
+            f"The table {str(path)!r} is empty: expected a header row naming "
+            f"the columns ({text_column!r}, {label_column!r}), then one row per example."
+        )
     for arg, column in (("text_column", text_column), ("label_column", label_column)):
         if column not in header:
             raise ValueError(
@@ -151,6 +156,15 @@ def read_table(path, *, text_column="text", label_column="label", delimiter=None
                 f"the header, found {len(row)}. Quote fields that hold the "
                 f"separator {delimiter!r}. Line: {delimiter.join(row)[:200]!r}"
             )
+        for column, value in ((text_column, row[t]), (label_column, row[l])):
+            if not value.strip():
+                # An empty text would become an all-padding row and an empty
+                # label a class of its own: refuse both where they are.
+                raise ValueError(
+                    f"{path}:{reader.line_num}: the {column!r} column is empty. "
+                    "Every row needs a text and a label; remove or fill the row. "
+                    f"Line: {delimiter.join(row)[:200]!r}"
+                )
         texts.append(row[t])
         labels.append(row[l].strip())
     if not texts:

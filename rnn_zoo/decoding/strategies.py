@@ -111,13 +111,17 @@ def uniform(shape, seed, step):
     than about 6e-8 is practically never drawn.
     """
     golden = ops.convert_to_tensor(0x9E3779B9, "uint32")
-    key = _mix(ops.cast(ops.cast(seed, "int32"), "uint32"))
-    key = _mix(ops.bitwise_xor(key, ops.cast(ops.cast(step, "int32"), "uint32") * golden))
+    # The hash maps 0 to 0, so each input gets an odd constant added first:
+    # without it seed 0, step 0, row 0 always drew u ~ 0, the first token.
+    key = _mix(ops.cast(ops.cast(seed, "int32"), "uint32") + golden)
+    key = _mix(ops.bitwise_xor(key, ops.cast(ops.cast(step, "int32"), "uint32") * golden)
+               + ops.convert_to_tensor(0x632BE5AB, "uint32"))
     size = 1
     for n in shape:
         size = size * n
     counter = ops.cast(ops.arange(size, dtype="int32"), "uint32")
-    bits = _mix(ops.bitwise_xor(counter * ops.convert_to_tensor(0x85EBCA6B, "uint32"), key))
+    bits = _mix(ops.bitwise_xor(counter * ops.convert_to_tensor(0x85EBCA6B, "uint32"), key)
+                + ops.convert_to_tensor(0x2C1B3C6D, "uint32"))
     u = (ops.cast(ops.right_shift(bits, 8), "float32") + 0.5) * (1.0 / 2**24)
     return ops.reshape(u, shape)
 

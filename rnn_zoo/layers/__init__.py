@@ -8,7 +8,11 @@ from rnn_zoo.layers.ctc import CTCBlankPadding
 from rnn_zoo.layers.dialog import FoldTurns, UnfoldTurns
 from rnn_zoo.layers.observation_check import ObservationShapeCheck
 from rnn_zoo.layers.pointer import BilinearPointer
-from rnn_zoo.layers.pooling import AttentionPooling1D, MaskedGlobalMaxPooling1D
+from rnn_zoo.layers.pooling import (
+    AttentionPooling1D,
+    MaskedGlobalAveragePooling1D,
+    MaskedGlobalMaxPooling1D,
+)
 from rnn_zoo.layers.seq2seq_decoder import ScheduledSamplingDecoder
 from rnn_zoo.layers.tied_logits import TiedLogits, VocabularyIds
 from rnn_zoo.layers.time import FoldTime, FrameMasking, MaskedConv1D, UnfoldTime
@@ -29,6 +33,7 @@ __all__ = [
     "FrameMasking",
     "LuongAttention",
     "MaskedConv1D",
+    "MaskedGlobalAveragePooling1D",
     "MaskedGlobalMaxPooling1D",
     "ObservationShapeCheck",
     "ScheduledSamplingDecoder",

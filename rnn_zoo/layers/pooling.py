@@ -5,6 +5,47 @@ from keras import ops
 
 
 @keras.saving.register_keras_serializable(package="rnn_zoo")
+class MaskedGlobalAveragePooling1D(keras.layers.Layer):
+    """Mean over the real (unmasked) time steps of a sequence.
+
+    `keras.layers.GlobalAveragePooling1D` divides by the number of real
+    steps, so a sequence with none (an empty review, an empty line) pools to
+    0/0 = NaN, and one such row in a batch turns the loss and every weight
+    NaN. This layer divides by at least 1.
+
+    Masks: takes the `(batch, time)` mask of its input; masked steps are
+    excluded from the mean. A sequence with no real step pools to zeros (with
+    zero gradients). Outputs no mask.
+
+    Example:
+
+    >>> x = keras.ops.convert_to_tensor([[[1.0], [5.0], [9.0]], [[2.0], [2.0], [2.0]]])
+    >>> mask = keras.ops.convert_to_tensor([[True, True, False], [False] * 3])
+    >>> keras.ops.convert_to_numpy(MaskedGlobalAveragePooling1D()(x, mask=mask))
+    array([[3.],
+           [0.]], dtype=float32)
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return ops.mean(inputs, axis=1)
+        keep = ops.expand_dims(ops.cast(mask, inputs.dtype), -1)  # (batch, time, 1)
+        total = ops.sum(inputs * keep, axis=1)  # (batch, features)
+        count = ops.maximum(ops.sum(keep, axis=1), 1.0)  # (batch, 1)
+        return total / count
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[2])
+
+
+@keras.saving.register_keras_serializable(package="rnn_zoo")
 class MaskedGlobalMaxPooling1D(keras.layers.Layer):
     """Maximum over the real (unmasked) time steps of a sequence.
 
@@ -57,7 +98,8 @@ class AttentionPooling1D(keras.layers.Layer):
             `(batch, time)`. Defaults to `False`.
 
     Masks: masked steps get weight exactly 0 and the weights of the real steps
-    sum to 1. Outputs no mask.
+    sum to 1; a sequence with no real step gets all weights 0 and pools to
+    zeros. Outputs no mask.
 
     Example:
 
@@ -84,6 +126,9 @@ class AttentionPooling1D(keras.layers.Layer):
             # A large negative score softmaxes to exactly 0 in float32.
             scores = ops.where(ops.cast(mask, "bool"), scores, scores - 1e9)
         weights = ops.softmax(scores, axis=-1)  # (batch, time)
+        if mask is not None:
+            # All-padding rows: softmax spreads over the padding; zero it.
+            weights = weights * ops.cast(mask, weights.dtype)
         pooled = ops.sum(inputs * ops.expand_dims(weights, -1), axis=1)
         if self.return_attention_scores:
             return pooled, weights

@@ -8,6 +8,7 @@ from rnn_zoo._validation import check_choice, check_int
 from rnn_zoo.cells import CELLS
 from rnn_zoo.layers.attention import ATTENTIONS
 from rnn_zoo.layers.pointer import BilinearPointer
+from rnn_zoo.layers.pooling import MaskedGlobalAveragePooling1D
 from rnn_zoo.registry import register_model
 from rnn_zoo.tasks import _common
 from rnn_zoo.topologies.many_to_many import many_to_many
@@ -151,7 +152,7 @@ def question_answerer(
     c = keras.layers.Concatenate(name="context_features")([c, aligned])
     c = many_to_many(c, name="context_encoder", **stack)  # (batch, Tc, width)
     q = many_to_many(q, name="question_encoder", **stack)  # (batch, Tq, width)
-    q = keras.layers.GlobalAveragePooling1D(name="question_pooling")(q)  # (batch, width)
+    q = MaskedGlobalAveragePooling1D(name="question_pooling")(q)  # (batch, width)
     start = BilinearPointer(name="start")([c, q])  # (batch, Tc)
     end = BilinearPointer(name="end")([c, q])  # (batch, Tc)
     model = keras.Model([question, context], [start, end], name=name)

@@ -3,7 +3,11 @@
 import keras
 
 from rnn_zoo._validation import check_choice
-from rnn_zoo.layers.pooling import AttentionPooling1D, MaskedGlobalMaxPooling1D
+from rnn_zoo.layers.pooling import (
+    AttentionPooling1D,
+    MaskedGlobalAveragePooling1D,
+    MaskedGlobalMaxPooling1D,
+)
 from rnn_zoo.topologies.stacks import recurrent_stack
 
 POOLINGS = ("attention", "last", "max", "mean")
@@ -73,7 +77,7 @@ def many_to_one(
         return recurrent_stack(inputs, return_sequences=False, **stack)
     x = recurrent_stack(inputs, return_sequences=True, **stack)  # (batch, time, width)
     if pooling == "mean":
-        return keras.layers.GlobalAveragePooling1D(name=f"{name}_mean_pooling")(x)
+        return MaskedGlobalAveragePooling1D(name=f"{name}_mean_pooling")(x)
     if pooling == "max":
         return MaskedGlobalMaxPooling1D(name=f"{name}_max_pooling")(x)
     return AttentionPooling1D(units=x.shape[-1], name=f"{name}_attention_pooling")(x)

@@ -39,6 +39,13 @@ def validate_stack_args(
         units = [check_int("units", units, minimum=1)] * num_layers
     check_bool("bidirectional", bidirectional)
     merge_mode = check_choice("merge_mode", merge_mode, MERGE_MODES)
+    if not bidirectional and merge_mode != "concat":
+        raise ValueError(
+            "`merge_mode` says how a bidirectional layer combines its two "
+            "directions, so it needs bidirectional=True (a one-way stack has "
+            "nothing to merge). Pass bidirectional=True, or leave merge_mode at "
+            f"its default. Received: merge_mode={merge_mode!r}, bidirectional=False"
+        )
     dropout = check_dropout("dropout", dropout)
     recurrent_dropout = check_dropout("recurrent_dropout", recurrent_dropout)
     check_bool("residual", residual)

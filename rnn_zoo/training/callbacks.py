@@ -5,6 +5,7 @@ Gradient clipping is not here: the task builders compile with
 literature does).
 """
 
+import math
 import time
 
 import keras
@@ -47,6 +48,18 @@ class TimeLimit(keras.callbacks.Callback):
                       "after this epoch's evaluation.")
             self.stopped = True
             self.model.stop_training = True
+
+
+class FiniteModelCheckpoint(keras.callbacks.ModelCheckpoint):
+    """`ModelCheckpoint` that never saves an epoch whose monitored value or
+    loss is NaN or infinite (Keras saves the first epoch whatever its value,
+    so a run NaN from the start would leave a NaN "best" checkpoint)."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        values = [(logs or {}).get(k) for k in (self.monitor, "loss")]
+        if any(v is not None and not math.isfinite(float(v)) for v in values):
+            return
+        super().on_epoch_end(epoch, logs)
 
 
 class Samples(keras.callbacks.Callback):
@@ -139,7 +152,7 @@ def training_callbacks(run, *, monitor="val_loss", patience=3, reduce_lr_patienc
         keras.callbacks.BackupAndRestore(
             str(run.path("backup")), save_freq=backup_every or "epoch",
         ),
-        keras.callbacks.ModelCheckpoint(
+        FiniteModelCheckpoint(
             str(run.path("checkpoints") / "epoch_{epoch:03d}.keras"),
             monitor=monitor, save_best_only=True, verbose=0,
         ),

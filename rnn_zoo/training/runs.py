@@ -18,6 +18,7 @@ runs/char_lm/
 import csv
 import datetime
 import json
+import math
 import os
 import pathlib
 import platform
@@ -43,6 +44,12 @@ RESUMABLE_ARGUMENTS = ("epochs", "resume", "verbose", "time_limit", "distribute"
 
 
 def _jsonable(value):
+    """JSON-ready: paths as str, NumPy scalars as Python numbers, and a
+    non-finite float as `None` (strict JSON has no NaN or Infinity)."""
+    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:
+        value = value.item()  # NumPy scalar
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     if isinstance(value, pathlib.Path):
         return str(value)
     if isinstance(value, (list, tuple)):
@@ -54,7 +61,8 @@ def _jsonable(value):
 
 def _write_json(path, data):
     tmp = pathlib.Path(f"{path}.tmp")
-    tmp.write_text(json.dumps(_jsonable(data), indent=2, ensure_ascii=False) + "\n",
+    text = json.dumps(_jsonable(data), indent=2, ensure_ascii=False, allow_nan=False)
+    tmp.write_text(text + "\n",
                    encoding="utf-8")
     os.replace(tmp, path)  # never a half-written file
 
@@ -282,9 +290,9 @@ class Run:
 
     def load_model(self, path=None):
         """Loads the run's model (or another `.keras` file of it), `safe_mode=True`."""
-        import rnn_zoo  # noqa: F401  (registers the custom layers)
+        from rnn_zoo.saving import load_model
 
-        return keras.saving.load_model(path or self.path("model"), safe_mode=True)
+        return load_model(path or self.path("model"))
 
     def epochs_done(self):
         """Number of epochs `history.csv` records (0 if none)."""

@@ -5,6 +5,7 @@ import json
 import math
 import os
 import pathlib
+import shutil
 import time
 
 import keras
@@ -83,6 +84,12 @@ class Session:
 
         Returns:
             The `History`, or `None` if the run already trained `--epochs`.
+
+        Raises:
+            SystemExit: the loss became NaN or infinite (`TerminateOnNaN`
+                stopped training). The run keeps its last finite checkpoint
+                as `model.keras` (or no model), `metrics.json` says so (with
+                `null` for the non-finite values), and the recipe exits 1.
         """
         args = self.args
         initial_epoch = self.run.epochs_done() if self.run.state == "finished" else 0
@@ -95,6 +102,9 @@ class Session:
             # training step, spares tf.function a second trace of the step.
             with scope(self.strategy):
                 model.optimizer.build(model.trainable_variables)
+        if self.run.state == "interrupted":
+            initial_epoch = self._check_backup(model, initial_epoch)
+        _check_first_batch(model, train)
         monitor = monitor or ("val_loss" if validation is not None else "loss")
         aids = training_callbacks(
             self.run, monitor=monitor, patience=args.patience,
@@ -110,7 +120,87 @@ class Session:
         )
         self.train_seconds += time.monotonic() - start
         self.stopped_by_time_limit = any(isinstance(c, TimeLimit) and c.stopped for c in aids)
+        # TerminateOnNaN ends the epoch at the NaN batch; its mean loss is NaN.
+        if any(not math.isfinite(v) for v in history.history.get("loss", [])):
+            self._diverged(history)
         return history
+
+    def _check_backup(self, model, initial_epoch):
+        """Loads the `BackupAndRestore` state once; if it is truncated or
+        corrupt, moves it aside (`backup_corrupt_N/`), says so, and resumes
+        from the last good checkpoint instead (its weights; the optimizer
+        starts afresh). Returns the epoch to resume at."""
+        backup = self.run.path("backup")
+        weights = backup / "latest.weights.h5"
+        metadata = backup / "training_metadata.json"
+        try:
+            if weights.exists():
+                model.load_weights(weights)
+            if metadata.exists():
+                int(json.loads(metadata.read_text())["epoch"])
+            return initial_epoch
+        except Exception as error:  # h5py and JSON raise many kinds
+            problem = f"{type(error).__name__}: {str(error)[:200]}"
+        n = 1
+        while (self.run.directory / f"backup_corrupt_{n}").exists():
+            n += 1
+        aside = self.run.directory / f"backup_corrupt_{n}"
+        os.replace(backup, aside)
+        checkpoints = sorted(
+            p for p in self.run.path("checkpoints").glob("epoch_*.keras")
+            if p.stem[len("epoch_"):].isdigit()
+        )
+        good = None
+        for path in reversed(checkpoints):
+            try:
+                good = rnn_zoo.load_model(path, compile=False)
+                break
+            except ValueError as error:
+                print(f"[{self.recipe}] skipping the checkpoint {path}: {error}")
+        if good is not None:
+            model.set_weights(good.get_weights())
+            initial_epoch = int(path.stem[len("epoch_"):])
+            where = f"the last good checkpoint {path.name} (epoch {initial_epoch})"
+        else:
+            initial_epoch = 0
+            where = "the start (no good checkpoint)"
+        print(f"[{self.recipe}] the backup in {backup} is truncated or corrupt "
+              f"({problem}); moved it to {aside.name}/ and resuming from {where}.")
+        return initial_epoch
+
+    def _diverged(self, history):
+        """The loss went NaN or infinite: keep the last finite model as the
+        run's model (never the NaN one), record it, exit with a message."""
+        run = self.run
+        losses = history.history["loss"]
+        bad = next(i for i, v in enumerate(losses) if not math.isfinite(v))
+        bad_epoch = history.epoch[bad] + 1
+        kept = run.path("model") if run.path("model").is_file() else None
+        if kept is None:
+            checkpoints = sorted(
+                p for p in run.path("checkpoints").glob("epoch_*.keras")
+                if p.stem[len("epoch_"):].isdigit() and int(p.stem[len("epoch_"):]) < bad_epoch
+            )
+            if checkpoints:
+                shutil.copyfile(checkpoints[-1], run.path("model"))
+                kept = checkpoints[-1]
+        message = (
+            f"[{self.recipe}] training stopped: the loss became NaN or infinite "
+            f"in epoch {bad_epoch} (the updates diverged). "
+            + (f"The run's model.keras is the last finite checkpoint ({kept.name})."
+               if kept is not None else
+               "No finite checkpoint was saved, so the run has no model.keras.")
+            + " Start a new run (another --run-dir) with a lower --learning-rate "
+            "or --global-clipnorm."
+        )
+        run.save_metrics({
+            "failed": "the loss became NaN or infinite",
+            "model_from": None if kept is None else str(kept.relative_to(run.directory)),
+            "nan_epoch": bad_epoch,
+            "history": {k: list(v) for k, v in history.history.items()},
+            "train_seconds": round(self.train_seconds, 1),
+        })
+        raise SystemExit(message)
 
     def evaluate(self, model, datasets, *, callbacks=()):
         """Evaluates on each named dataset: `{"validation": ds}` ->
@@ -165,6 +255,21 @@ class Session:
             print(f"\n{samples}")
         print(f"\n[{self.recipe}] use it: python recipes/predict.py {run.directory} ...")
         return figures
+
+
+def _check_first_batch(model, data):
+    """`rnn_zoo.check_inputs` on the first batch of a `tf.data.Dataset`: bad
+    ids or labels get a clear error before training starts."""
+    import tensorflow as tf
+
+    if not isinstance(data, tf.data.Dataset):
+        return
+    for batch in data.take(1):
+        batch = tuple(batch) if isinstance(batch, (tuple, list)) else (batch,)
+        to_numpy = lambda t: tf.nest.map_structure(lambda v: v.numpy(), t)  # noqa: E731
+        x = to_numpy(batch[0])
+        y = to_numpy(batch[1]) if len(batch) > 1 and not isinstance(batch[1], dict) else None
+        rnn_zoo.check_inputs(model, x, y if not isinstance(y, (tuple, list)) else None)
 
 
 def perplexity(loss):

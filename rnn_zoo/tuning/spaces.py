@@ -107,6 +107,11 @@ def _accepted(model, arg, value):
     """Whether the builder accepts `arg=value` on its tiny test arguments."""
     spec = registry.model_info(model)
     kwargs = dict(spec.tiny_kwargs, **{arg: value})
+    for child, (parent, parent_values) in CONDITIONS.items():
+        # A conditional value is probed where it applies (merge_mode with
+        # bidirectional=True): elsewhere the tuner never passes it.
+        if arg == child and parent in spec.arguments:
+            kwargs[parent] = parent_values[0]
     if "compile" in spec.arguments:
         kwargs["compile"] = False
     try:
