@@ -10,6 +10,7 @@ from rnn_zoo.layers.observation_check import ObservationShapeCheck
 from rnn_zoo.layers.pointer import BilinearPointer
 from rnn_zoo.layers.pooling import AttentionPooling1D, MaskedGlobalMaxPooling1D
 from rnn_zoo.layers.seq2seq_decoder import ScheduledSamplingDecoder
+from rnn_zoo.layers.text_line import ColumnFeatures, MaskedConv2D
 from rnn_zoo.layers.tied_logits import TiedLogits, VocabularyIds
 from rnn_zoo.layers.time import FoldTime, FrameMasking, MaskedConv1D, UnfoldTime
 
@@ -19,6 +20,7 @@ __all__ = [
     "BatchSizeCheck",
     "BilinearPointer",
     "CharacterEncoder",
+    "ColumnFeatures",
     "CRF",
     "CRFAccuracy",
     "CRFLoss",
@@ -29,6 +31,7 @@ __all__ = [
     "FrameMasking",
     "LuongAttention",
     "MaskedConv1D",
+    "MaskedConv2D",
     "MaskedGlobalMaxPooling1D",
     "ObservationShapeCheck",
     "ScheduledSamplingDecoder",
