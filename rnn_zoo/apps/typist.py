@@ -97,7 +97,8 @@ class Typist:
         logits = np.where(self.suggestible, logits, -np.inf)
         e = np.exp(logits - logits.max())
         self.probabilities = e / e.sum()
-        self.order = np.argsort(-self.probabilities, kind="stable")
+        allowed = np.flatnonzero(self.suggestible)
+        self.order = allowed[np.argsort(-self.probabilities[allowed], kind="stable")]
 
     def _zero_state(self):
         # The state before any token: what `LanguageModelStep.start` gives

@@ -35,8 +35,8 @@ def add_typos(text, *, rate, rng, kinds=TYPO_KINDS):
     uniformly from `kinds`: `"delete"` drops it, `"insert"` types a
     keyboard neighbour after it, `"substitute"` replaces it with a keyboard
     neighbour, `"transpose"` swaps it with the next letter (if that is a
-    letter too). Case is kept; a one-letter word is substituted instead of
-    deleted, so the noisy text has the same words as the clean one.
+    letter too). Case is kept; a deletion that would leave a word
+    empty is a substitution instead, so the noisy text has the same words as the clean one.
 
     Args:
         text: str.
@@ -69,7 +69,8 @@ def add_typos(text, *, rate, rng, kinds=TYPO_KINDS):
         near = KEYBOARD_NEIGHBOURS[lower]
         key = near[rng.integers(len(near))]
         key = key.upper() if c.isupper() else key
-        alone = (i == 0 or chars[i - 1].lower() not in KEYBOARD_NEIGHBOURS) and (
+        # Deleting the last letter left of a word would drop the word.
+        alone = (not out or out[-1].lower() not in KEYBOARD_NEIGHBOURS) and (
             i + 1 == len(chars) or chars[i + 1].lower() not in KEYBOARD_NEIGHBOURS)
         if kind == "delete" and alone:
             out.append(key)  # a one-letter word is mistyped, never dropped
