@@ -37,7 +37,7 @@ def _example_data(kwargs, batch_size, sequence_length, seed):
     task="text_recognition",
     topology="many_to_many",
     tiny_kwargs=dict(
-        image_height=4, vocabulary_size=10, mask_value=-1.0, conv_filters=[3],
+        image_height=8, vocabulary_size=10, mask_value=-1.0, conv_filters=[3],
         conv_pool_widths=[1],
         units=4, num_layers=2, bidirectional=False,
     ),
