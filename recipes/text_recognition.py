@@ -84,7 +84,8 @@ def parse_args(argv=None):
                        help="longest rendered line, in characters (default 32)")
     group.add_argument("--fonts", nargs="*", default=None,
                        help="font files to render with (default: DejaVu Sans, Serif and "
-                       "Mono where installed, else Pillow's bundled font)")
+                       "Mono where installed, else Pillow's bundled font; `--fonts` "
+                       "alone: Pillow's bundled font)")
     group.add_argument("--slant", type=non_negative_float, default=0.3,
                        help="largest shear of a rendered line (default 0.3)")
     group.add_argument("--noise", type=non_negative_float, default=0.05,
@@ -117,7 +118,9 @@ def rendered_examples(text, args):
                          f"--validation-lines {args.validation_lines}.")
     train, held_out = lines[: -args.validation_lines], lines[-args.validation_lines :]
     train = (train * (1 + needed // max(1, len(train))))[: args.train_lines]
-    fonts = args.fonts if args.fonts is not None else (text_lines.find_fonts() or [None])
+    fonts = args.fonts or None
+    if fonts is None:  # not given, or given empty: what the machine has
+        fonts = (text_lines.find_fonts() if args.fonts is None else []) or [None]
     augment = dict(height=args.height, fonts=fonts, slant=args.slant, noise=args.noise,
                    warp=args.warp, stroke_width=args.stroke_width)
     return {

@@ -189,3 +189,26 @@ def test_spelling_correction_scores():
     assert scores["wer_corrected"] == pytest.approx(1 / 5)
     assert scores["words_broken"] == pytest.approx(1 / 3)  # "sat" broken of cat, sat, a
     assert scores["exact_line_accuracy"] == 0.5
+
+
+# End-to-end smoke runs of the recipes (minutes on 2 shared cores: slow).
+
+
+@pytest.mark.slow
+def test_recipes_smoke(tmp_path):
+    text = tmp_path / "text.txt"
+    text.write_text(" ".join(["the cat sat on the mat and the dog ran far"] * 40))
+    tr = recipe("text_recognition")
+    metrics = tr.main(["--text-file", str(text), "--train-lines", "16",
+                       "--validation-lines", "4", "--epochs", "1", "--units", "4",
+                       "--conv-filters", "2", "2", "--conv-pool-widths", "2", "1",
+                       "--fonts", "--run-dir", str(tmp_path / "tr"), "--verbose", "0"])
+    assert 0 <= metrics["validation_cer_greedy"] and "validation_wer_beam" in metrics
+    sp = recipe("spelling_correction")
+    metrics = sp.main(["--text-file", str(text), "--train-lines", "32", "--epochs", "1",
+                       "--units", "4", "--embedding-dim", "4",
+                       "--run-dir", str(tmp_path / "sp"), "--verbose", "0"])
+    assert 0 <= metrics["held_out_words_broken"] <= 1
+    from rnn_zoo.training import Run
+
+    assert len(sp.predict(Run.open(tmp_path / "sp"), ["teh cat"])) == 1
