@@ -103,6 +103,8 @@ def test_text_line_layer_and_builder_errors():
         MaskedConv2D(2, 3)(np.zeros((1, 4), "float32"))
     with pytest.raises(ValueError, match="images read column by column"):
         ColumnFeatures()(np.zeros((1, 4, 4), "float32"))
+    with pytest.raises(ValueError, match="needs the height and channels known"):
+        ColumnFeatures().build((None, None, None, 3))
     with pytest.raises(ValueError, match="one width subsampling per convolution"):
         text_recognizer(image_height=8, vocabulary_size=5, conv_filters=[2, 2],
                         conv_pool_widths=[1])
@@ -140,6 +142,9 @@ def test_render_text_line_is_deterministic_and_augmented():
         text_lines.render_text_line("a\nb")
     with pytest.raises(ValueError, match="Cannot open the font"):
         text_lines.render_text_line("abc", font="/no/such/font.ttf")
+    with pytest.raises(ValueError, match="`fonts` needs at least one font"):
+        text_lines.render_text_lines(["abc"], fonts=[])
+    assert text_lines.text_lines("a bb ccc dddd", min_chars=4, max_chars=6) == ["a bb", "dddd"]  # "ccc" too short
 
 
 def test_read_line_folder(tmp_path):
@@ -178,6 +183,8 @@ def test_typos():
     assert set(typos.KEYBOARD_NEIGHBOURS["g"]) >= set("fhtybv")
     with pytest.raises(ValueError, match="kinds"):
         typos.add_typos(text, rate=0.1, rng=rng, kinds=["swap"])
+    with pytest.raises(ValueError, match="`kinds` needs at least one"):
+        typos.add_typos(text, rate=0.1, rng=rng, kinds=[])
 
 
 def test_spelling_correction_scores():
