@@ -5,6 +5,7 @@
 """
 
 from rnn_zoo import (
+    apps,
     callbacks,
     cells,
     decoding,
@@ -43,6 +44,7 @@ __all__ = [
     "ModelSpec",
     "best_span",
     "build",
+    "apps",
     "callbacks",
     "cells",
     "check_inputs",

@@ -14,6 +14,7 @@ from rnn_zoo.layers.pooling import (
     MaskedGlobalMaxPooling1D,
 )
 from rnn_zoo.layers.seq2seq_decoder import ScheduledSamplingDecoder
+from rnn_zoo.layers.text_line import ColumnFeatures, MaskedConv2D
 from rnn_zoo.layers.tied_logits import TiedLogits, VocabularyIds
 from rnn_zoo.layers.time import FoldTime, FrameMasking, MaskedConv1D, UnfoldTime
 
@@ -23,6 +24,7 @@ __all__ = [
     "BatchSizeCheck",
     "BilinearPointer",
     "CharacterEncoder",
+    "ColumnFeatures",
     "CRF",
     "CRFAccuracy",
     "CRFLoss",
@@ -33,6 +35,7 @@ __all__ = [
     "FrameMasking",
     "LuongAttention",
     "MaskedConv1D",
+    "MaskedConv2D",
     "MaskedGlobalAveragePooling1D",
     "MaskedGlobalMaxPooling1D",
     "ObservationShapeCheck",

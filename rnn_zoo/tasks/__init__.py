@@ -9,6 +9,7 @@ from rnn_zoo.tasks.sequence_classifier import sequence_classifier
 from rnn_zoo.tasks.sequence_tagger import sequence_tagger
 from rnn_zoo.tasks.speech_recognizer import speech_recognizer
 from rnn_zoo.tasks.text_classifier import text_classifier
+from rnn_zoo.tasks.text_recognizer import text_recognizer
 from rnn_zoo.tasks.video_classifier import video_classifier
 from rnn_zoo.tasks.visual_dialog import visual_dialog
 from rnn_zoo.tasks.visual_question_answerer import visual_question_answerer
@@ -24,6 +25,7 @@ __all__ = [
     "sequence_tagger",
     "speech_recognizer",
     "text_classifier",
+    "text_recognizer",
     "video_classifier",
     "visual_dialog",
     "visual_question_answerer",
