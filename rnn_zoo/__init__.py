@@ -16,6 +16,7 @@ from rnn_zoo import (
     tbptt,
     topologies,
 )
+from rnn_zoo.deploy import export, load_exported, streaming_model
 from rnn_zoo.fast_path import fast_path_report, format_fast_path_report
 from rnn_zoo.registry import (
     ModelSpec,
@@ -45,13 +46,16 @@ __all__ = [
     "cells",
     "decoding",
     "diagnostics",
+    "export",
     "fast_path_report",
     "format_fast_path_report",
     "layers",
     "list_models",
+    "load_exported",
     "model_info",
     "plotting",
     "register_model",
+    "streaming_model",
     "tasks",
     "tbptt",
     "topologies",
