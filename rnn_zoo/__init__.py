@@ -17,6 +17,7 @@ from rnn_zoo import (
     tbptt,
     topologies,
 )
+from rnn_zoo.deploy import export, load_exported, streaming_model
 from rnn_zoo.fast_path import fast_path_report, format_fast_path_report
 from rnn_zoo.registry import (
     ModelSpec,
@@ -50,14 +51,17 @@ __all__ = [
     "check_inputs",
     "decoding",
     "diagnostics",
+    "export",
     "fast_path_report",
     "format_fast_path_report",
     "layers",
     "list_models",
+    "load_exported",
     "load_model",
     "model_info",
     "plotting",
     "register_model",
+    "streaming_model",
     "tasks",
     "tbptt",
     "topologies",

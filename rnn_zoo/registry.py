@@ -204,7 +204,10 @@ def build(name, /, **kwargs):
 
     Args:
         name: str. A name from `list_models()`.
-        **kwargs: the builder's arguments.
+        **kwargs: the builder's arguments, and optionally `dtype_policy`
+            (`"float32"`, `"mixed_bfloat16"` or `"mixed_float16"`): the
+            Keras dtype policy the layers are made under. Defaults to Keras'
+            global policy.
 
     Returns:
         A `keras.Model` (Functional).
@@ -221,6 +224,7 @@ def build(name, /, **kwargs):
     (None, 3)
     """
     spec = model_info(name)
+    dtype_policy = kwargs.pop("dtype_policy", None)
     accepted = spec.arguments
     for key in sorted(kwargs):
         if key not in accepted:
@@ -239,4 +243,30 @@ def build(name, /, **kwargs):
     # Keras layers refuse some of them, and configs must stay JSON-friendly.
     kwargs = {k: v.item() if hasattr(v, "item") and getattr(v, "ndim", None) == 0 else v
               for k, v in kwargs.items()}
-    return spec.builder(**kwargs)
+    if dtype_policy is None:
+        return spec.builder(**kwargs)
+    return _build_under_policy(spec, dtype_policy, kwargs)
+
+
+DTYPE_POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")
+
+
+def _build_under_policy(spec, dtype_policy, kwargs):
+    """Builds with Keras' global dtype policy set, then puts it back: the
+    layers keep the policy they were made under (variables float32, compute
+    in 16 bits for the mixed ones), and `compile` wraps the optimizer in a
+    `LossScaleOptimizer` under `mixed_float16`."""
+    import keras
+
+    if not isinstance(dtype_policy, str) or dtype_policy not in DTYPE_POLICIES:
+        raise ValueError(
+            f"Unknown dtype_policy {dtype_policy!r}."
+            f"{suggest(str(dtype_policy), DTYPE_POLICIES)} Expected one of "
+            f"{list(DTYPE_POLICIES)}. Received: dtype_policy={dtype_policy!r}"
+        )
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(dtype_policy)
+    try:
+        return spec.builder(**kwargs)
+    finally:
+        keras.config.set_dtype_policy(previous)

@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from rnn_zoo.layers._numerics import large_negative
+
 
 class _SequenceAttention(keras.layers.Layer):
     """Shared masking, softmax and context for the score functions below.
@@ -31,7 +33,7 @@ class _SequenceAttention(keras.layers.Layer):
         value_mask = mask[1] if mask is not None else None
         if value_mask is not None:
             keep = ops.expand_dims(ops.cast(value_mask, "bool"), 1)  # (batch, 1, Tv)
-            scores = ops.where(keep, scores, scores - 1e9)
+            scores = ops.where(keep, scores, scores + large_negative(scores.dtype))
         weights = ops.softmax(scores, axis=-1)
         context = ops.matmul(weights, value)  # (batch, Tq, dv)
         if self.return_attention_scores:

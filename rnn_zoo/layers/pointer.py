@@ -4,6 +4,8 @@ import keras
 import numpy as np  # noqa: F401  (used in the docstring example)
 from keras import ops
 
+from rnn_zoo.layers._numerics import large_negative
+
 
 @keras.saving.register_keras_serializable(package="rnn_zoo")
 class BilinearPointer(keras.layers.Layer):
@@ -53,7 +55,7 @@ class BilinearPointer(keras.layers.Layer):
             return ops.softmax(scores, axis=-1)
         real = ops.cast(steps, "bool")
         # A large negative score softmaxes to 0; `where` makes it exact.
-        p = ops.softmax(ops.where(real, scores, scores - 1e9), axis=-1)
+        p = ops.softmax(ops.where(real, scores, scores + large_negative(scores.dtype)), axis=-1)
         return ops.where(real, p, ops.zeros_like(p))
 
     def compute_mask(self, inputs, mask=None):

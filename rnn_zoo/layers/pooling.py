@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from rnn_zoo.layers._numerics import large_negative
+
 
 @keras.saving.register_keras_serializable(package="rnn_zoo")
 class MaskedGlobalAveragePooling1D(keras.layers.Layer):
@@ -124,7 +126,7 @@ class AttentionPooling1D(keras.layers.Layer):
         scores = ops.squeeze(self.score(self.hidden(inputs)), -1)  # (batch, time)
         if mask is not None:
             # A large negative score softmaxes to exactly 0 in float32.
-            scores = ops.where(ops.cast(mask, "bool"), scores, scores - 1e9)
+            scores = ops.where(ops.cast(mask, "bool"), scores, scores + large_negative(scores.dtype))
         weights = ops.softmax(scores, axis=-1)  # (batch, time)
         if mask is not None:
             # All-padding rows: softmax spreads over the padding; zero it.
