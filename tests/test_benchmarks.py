@@ -85,3 +85,19 @@ def test_imdb_like_lengths_follow_the_published_statistics():
     assert 10 <= lengths.min() and lengths.max() <= 2470
     assert abs(float(np.median(lengths)) - 174) <= 5
     assert abs(float(lengths.mean()) - 234) <= 8
+
+
+def test_gpu_rnn_smoke_writes_rows_as_they_come(tmp_path):
+    # On a machine without a GPU the script still runs (on the CPU): one
+    # configuration, native PyTorch and Keras' PyTorch backend.
+    pytest.importorskip("torch")
+    result = load("gpu_rnn").main(["--smoke", "--configs", "gru256", "--backends", "torch",
+                                   "--out", str(tmp_path / "g")])
+    impls = {(r["backend"], r["impl"], r["mode"]) for r in result["rows"]}
+    assert ("pytorch", "pytorch", "training") in impls
+    assert ("torch", "rnn_zoo", "inference") in impls
+    assert ("torch", "keras_generic", "training") in impls
+    assert all(r["tokens_per_second"] > 0 for r in result["rows"])
+    lines = (tmp_path / "g.jsonl").read_text().splitlines()
+    assert len(lines) == len(result["rows"])
+    assert "| gru256 | training | torch | rnn_zoo |" in (tmp_path / "g.md").read_text()
