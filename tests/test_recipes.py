@@ -231,6 +231,17 @@ def test_pos_smoke_with_conllu_files(tmp_path):
     assert [pair.split("/")[0] for pair in out.split()] == ["The", "cat", "runs"]
 
 
+def test_pos_crf_uses_length_buckets(tmp_path):
+    # A CRF run once padded every batch to --crf-length (128) words: on
+    # these 3-4 word sentences nearly all of each batch was padding.
+    path = write(tmp_path / "train.conllu", CONLLU)
+    metrics = recipe("pos_tagging").main(["--train-file", str(path), "--validation-file",
+                                          str(path), "--run-dir", str(tmp_path / "run"),
+                                          "--crf", *TINY, *ONE_WAY])
+    assert 0 <= metrics["data"]["padding_fraction_train"] < 0.5
+    assert 0 <= metrics["validation_word_accuracy"] <= 1
+
+
 def test_pos_bad_conllu_line_stops_with_file_and_line(tmp_path):
     path = write(tmp_path / "bad.conllu", CONLLU.replace("2\tdog\t_\tNOUN", "2 dog NOUN", 1))
     with pytest.raises(ValueError, match=r"bad.conllu:2: malformed CoNLL-U line"):

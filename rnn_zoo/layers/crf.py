@@ -468,6 +468,9 @@ class CRFAccuracy(TokenMeanMetricWrapper):
 
     def __init__(self, name="accuracy", dtype=None):
         super().__init__(fn=crf_accuracy, name=name, dtype=dtype)
+        # Higher is better: callbacks monitoring `val_accuracy` (early
+        # stopping, ReduceLROnPlateau) read this to pick mode "max".
+        self._direction = "up"
 
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype}

@@ -170,11 +170,11 @@ def add_tagger_arguments(parser, *, crf=False, char_features=False, char_embeddi
     `--char-units` and `--word-dropout`, with the recipe's defaults."""
     model = parser.add_argument_group("tagger")
     model.add_argument("--crf", action=argparse.BooleanOptionalAction, default=crf,
-                       help="a linear-chain CRF on the tag scores (Viterbi decoding); "
-                       f"batches are then padded to --crf-length words (default {crf})")
-    model.add_argument("--crf-length", type=positive_int, default=128,
-                       help="words per CRF batch, longer sentences cut (default 128): the "
-                       "CRF's scan needs a static time axis on TensorFlow")
+                       help="a linear-chain CRF on the tag scores (Viterbi decoding), on "
+                       f"the same length-bucketed batches as the softmax head (default {crf})")
+    model.add_argument("--crf-length", type=positive_int, default=None,
+                       help="pad (and cut) every CRF batch to this many words instead of "
+                       "length buckets, for a static time axis (default: none, buckets)")
     model.add_argument("--char-features", action=argparse.BooleanOptionalAction,
                        default=char_features,
                        help="a character-level word encoder (spelling of unseen words) "

@@ -34,7 +34,10 @@ def train_tagger(recipe, args, load_splits, *, standardize="none", extra_metrics
     vocabulary, char_vocabulary, batches = tagging_batches(
         session.run, splits, batch_size=args.batch_size, seed=args.seed,
         standardize=standardize, max_tokens=args.max_tokens,
-        char_features=args.char_features, pad_to=args.crf_length if args.crf else None,
+        char_features=args.char_features,
+        # The CRF scans batches of any length: it shares the length buckets
+        # unless --crf-length asks for one static length.
+        pad_to=args.crf_length if args.crf else None,
         word_dropout=args.word_dropout)
     padding = data.padding_fraction(batches["train"])
     print(f"[{recipe}] vocabulary of {vocabulary.size} words, {len(tags)} tags; "
@@ -67,8 +70,8 @@ def train_tagger(recipe, args, load_splits, *, standardize="none", extra_metrics
 def tagged_word_metrics(model, vocabulary, char_vocabulary, tags, dataset, *, prefix=""):
     """Whole-word accuracy and unknown-word accuracy of a tagger on a dataset
     of `(words, tag_ids)` (`rnn_zoo.data.tagging.word_accuracies`), tagged
-    sentence by sentence as `predict` does, uncut (a CRF run's batches cut
-    sentences to `--crf-length`)."""
+    sentence by sentence as `predict` does, uncut (with `--crf-length`, a
+    CRF run's batches cut longer sentences)."""
     sentences = [([w.decode() for w in ws], [tags[i] for i in ts])
                  for ws, ts in dataset.as_numpy_iterator()]
     words = [w for w, _ in sentences]
