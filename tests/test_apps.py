@@ -219,3 +219,23 @@ def test_recipes_smoke(tmp_path):
     from rnn_zoo.training import Run
 
     assert len(sp.predict(Run.open(tmp_path / "sp"), ["teh cat"])) == 1
+
+
+def test_spelling_correction_margin_gate(capsys):
+    module = recipe("spelling_correction")
+    from rnn_zoo.data import toy
+
+    keras.utils.set_random_seed(0)
+    vocabulary = toy.CharVocabulary(sorted(set("the cat sat dog")))
+    model = rnn_zoo.build("seq2seq_translator", source_vocabulary_size=vocabulary.size,
+                          target_vocabulary_size=vocabulary.size, attention="bahdanau",
+                          units=4, embedding_dim=4)
+    noisy, corrected = ["teh cat", "the cat"], ["the cta", "the cat"]
+    scores = module.log_likelihoods(model, vocabulary, noisy, corrected)
+    assert scores.shape == (2,) and np.all(scores < 0)
+    keep = module.keep_unless_confident
+    assert keep(model, vocabulary, noisy, corrected, margin=np.inf) == noisy
+    assert keep(model, vocabulary, noisy, corrected, margin=-np.inf) == corrected
+    with pytest.raises(SystemExit):
+        module.parse_args(["--text-file", "x.txt", "--margin", "nan"])
+    assert "expected a number of nats" in capsys.readouterr().err
