@@ -152,11 +152,7 @@ def _cpu_path(layer, *, backend, masked):
     reasons = fused_rnn.static_reasons(layer)
     if reasons:
         return loop, reasons, ()
-    notes = ()
-    if masked:
-        notes = fused_rnn.RUNTIME_NOTES
-        if isinstance(layer, keras.layers.LSTM) and (layer.return_state or layer.stateful):
-            notes += (fused_rnn.LSTM_STATE_NOTE,)
+    notes = fused_rnn.RUNTIME_NOTES if masked else ()
     return fused_rnn.kernel_name(layer), (), notes
 
 

@@ -49,10 +49,9 @@ def test_fused_kernel_matches_keras_layers(torch_run):
     assert len(cases) == 57
     for case in cases:
         assert case["max_diff"] <= 1e-5, case
-        # The fused kernel runs unless the mask is not right-padded, has an
-        # empty row, or shortens rows of an LSTM that returns its cell state.
-        loop = case["mask"] in ("holes", "empty") or (
-            case["kind"] == "lstm" and case["mask"] == "right" and case["kwargs"].get("return_state"))
+        # The fused kernel runs unless the mask is not right-padded or has
+        # an empty row.
+        loop = case["mask"] in ("holes", "empty")
         assert case["path"] == ("keras" if loop else "fused"), case
     kinds = {(c["kind"], c["kwargs"].get("go_backwards", False), c["mask"]) for c in cases
              if c["path"] == "fused"}

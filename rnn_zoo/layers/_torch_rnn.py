@@ -2,8 +2,7 @@
 
 Imported only on the torch backend. `run` returns what Keras' `RNN.inner_loop`
 returns, `(last_output, outputs, states)`, or `None` when this call must run
-Keras' loop instead (a mask that is not right-padded, an empty row, an LSTM
-cell state needed under a mask, a trace).
+Keras' loop instead (a mask that is not right-padded, an empty row, a trace).
 
 Weights: Keras' LSTM gates are `i, f, c, o`, PyTorch's `i, f, g, o` (the same
 order), so `weight_ih = kernel.T`, `weight_hh = recurrent_kernel.T`,
@@ -18,9 +17,11 @@ the kernel over the whole padded batch gives every real step's output exactly
 (padding steps come after them and are discarded); the last real output is
 gathered at `length - 1`. A backward layer reverses each row within its
 length first. Outputs at padded steps are then set as Keras' masked loop sets
-them (the last output, or zeros with `zero_output_for_mask`). Packed
-sequences would give the LSTM cell state too, but PyTorch runs them with its
-generic loop (4x slower than the fused kernel here, slower than Keras' loop).
+them (the last output, or zeros with `zero_output_for_mask`). An LSTM's cell
+state at each row's length, which the kernel does not return, is recomputed
+from the outputs (`_lstm_cell_state_at`). Packed sequences would give it
+directly, but PyTorch runs them with its generic loop (4x slower than the
+fused kernel here, slower than Keras' loop).
 """
 
 import torch
@@ -89,8 +90,6 @@ def run(layer, sequences, initial_state, mask, training):
             return None
         if isinstance(lengths, str):
             lengths = None  # every row is full length
-        elif is_lstm and (layer.return_state or layer.stateful):
-            return None  # the cell state at each row's length is not returned
 
     if training and cell.dropout:
         # The mask Keras' layer would use (set up by `RNN.call`), one per row.
@@ -119,6 +118,7 @@ def run(layer, sequences, initial_state, mask, training):
         return outputs[:, -1], outputs, states
 
     rows = torch.arange(batch, device=x.device)
+    raw = outputs
     last = outputs[rows, lengths - 1]
     real = (positions < lengths[:, None])[..., None]
     if layer.go_backwards:
@@ -131,6 +131,31 @@ def run(layer, sequences, initial_state, mask, training):
         outputs = torch.where(real, outputs, torch.zeros_like(outputs))
     else:
         outputs = torch.where(real, outputs, last[:, None, :])
-    # The LSTM's cell state here is the padded run's (unused: `return_state`
-    # and `stateful` were sent to Keras' loop above).
+    if is_lstm:
+        if layer.return_state or layer.stateful:
+            states[1] = _lstm_cell_state_at(cell, x, states0, raw, lengths)
+        # else the padded run's cell state, which `RNN.call` drops unread
     return last, outputs, [last] + states[1:]
+
+
+def _lstm_cell_state_at(cell, x, states0, outputs, lengths):
+    """The LSTM cell state after each row's last real step.
+
+    The kernel returns the cell state after the last step of the padded
+    batch only. Every step's gates follow from the kernel's outputs (the
+    previous step's `h`): one matmul over all steps, then the elementwise
+    recurrence `c = f c + i g` up to the longest row, read at each row's
+    length. The same function of the inputs and weights, so gradients are
+    exact too."""
+    h_prev = torch.cat([states0[0].transpose(0, 1), outputs[:, :-1]], dim=1)
+    z = torch.matmul(x, _tensor(cell.kernel)) + torch.matmul(h_prev, _tensor(cell.recurrent_kernel))
+    if cell.use_bias:
+        z = z + _tensor(cell.bias)
+    i, f, g, _ = torch.chunk(z, 4, dim=-1)
+    i, f, g = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g)
+    c, cells = states0[1][0], []
+    for t in range(int(lengths.max())):
+        c = f[:, t] * c + i[:, t] * g[:, t]
+        cells.append(c)
+    cells = torch.stack(cells, dim=1)
+    return cells[torch.arange(x.shape[0], device=x.device), lengths - 1]

@@ -37,13 +37,13 @@ def kernel_name(layer):
 
 
 def static_reasons(layer):
-    """Why `layer` (a Keras LSTM or GRU) cannot run PyTorch's fused kernel.
+    """Why `layer` (a Keras LSTM, GRU or SimpleRNN) cannot run PyTorch's
+    fused kernel.
 
     Returns a tuple of strings, empty when the kernel computes the layer's
-    function exactly (also for a Keras `SimpleRNN`). These are the conditions known before any data is seen;
-    a mask that is not right-padded, a row with no step, or an LSTM that must
-    return its cell state under a mask that shortens some rows fall back at
-    run time (see `RUNTIME_NOTES`).
+    function exactly. These are the conditions known before any data is
+    seen; a mask that is not right-padded, or a row with no step, runs
+    Keras' loop at run time (`RUNTIME_NOTES`).
     """
     cell = layer.cell
     reasons = []
@@ -71,10 +71,6 @@ def static_reasons(layer):
 
 RUNTIME_NOTES = (
     "a mask must be right-padded with no empty row, else Keras' loop runs",
-)
-LSTM_STATE_NOTE = (
-    "return_state/stateful under a mask that shortens some rows runs Keras' "
-    "loop (the kernel returns the cell state at the last step only)"
 )
 
 
