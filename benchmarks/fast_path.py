@@ -1,5 +1,6 @@
 """Fast-path report: which recurrent layers of every registered model (at its
-default arguments) can use the fused cuDNN kernel on a GPU, per backend.
+default arguments) can use the fused cuDNN kernel on a GPU, and what runs
+them on CPU, per backend.
 
     python benchmarks/fast_path.py              # report, Markdown
     python benchmarks/fast_path.py --time-gpu   # also time cuDNN vs generic (needs a GPU)
@@ -39,7 +40,9 @@ def report_all(backends):
         for backend in backends:
             for r in fast_path_report(model, backend=backend):
                 rows.append(dict(model=name, backend=backend, layer=r.layer, cell=r.cell,
-                                 fused=r.fused, reasons=list(r.reasons), notes=list(r.notes)))
+                                 fused=r.fused, reasons=list(r.reasons), notes=list(r.notes),
+                                 cpu_path=r.cpu_path, cpu_reasons=list(r.cpu_reasons),
+                                 cpu_notes=list(r.cpu_notes)))
     return rows
 
 
@@ -72,11 +75,13 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     rows = report_all(args.backends)
-    lines = ["| model | backend | layer | cuDNN | why not / notes |", "|---|---|---|---|---|"]
+    lines = ["| model | backend | layer | cuDNN | why not / notes | CPU | why / notes |",
+             "|---|---|---|---|---|---|---|"]
     for r in rows:
         why = "; ".join(r["reasons"] or r["notes"]) or "-"
+        cpu_why = "; ".join(r["cpu_reasons"] or r["cpu_notes"]) or "-"
         lines.append(f"| {r['model']} | {r['backend']} | {r['layer']} | "
-                     f"{'yes' if r['fused'] else 'no'} | {why} |")
+                     f"{'yes' if r['fused'] else 'no'} | {why} | {r['cpu_path']} | {cpu_why} |")
     result = dict(rows=rows)
     if args.time_gpu:
         import keras

@@ -4,7 +4,11 @@ in PyTorch, on every Keras backend available, side by side in one run.
     python benchmarks/training_throughput.py                 # full run
     python benchmarks/training_throughput.py --smoke         # seconds, tiny sizes
 
-Each backend runs in its own process (Keras picks its backend at import). For
+Each backend runs in its own process (Keras picks its backend at import);
+native PyTorch runs inside the torch backend's process when that backend is
+timed (interleaved with the Keras models), else in a process of its own. On
+the torch backend `rnn_zoo` runs PyTorch's fused kernels
+(`rnn_zoo.layers.LSTM` etc.), `keras` Keras' own layers. For
 every configuration the script times `train_on_batch` (PyTorch: forward,
 backward, Adam step) on a fixed batch, drops the warm-up steps, and reports
 the median tokens/s over the remaining steps and repeats, the spread
@@ -116,7 +120,9 @@ def _hand_model(config, vocab, embed, units=None, mask_zero=False):
     tokens = keras.Input((None,), dtype="int32")
     x = keras.layers.Embedding(vocab, embed, mask_zero=mask_zero)(tokens)
     for _ in range(num_layers):
-        rnn = cells.layer_class(cell)(units, return_sequences=True)
+        # Keras' own layer (rnn_zoo's subclass runs PyTorch's fused kernel on
+        # the torch backend; the hand-written model is what Keras does).
+        rnn = getattr(keras.layers, cells.layer_class(cell).__name__)(units, return_sequences=True)
         x = keras.layers.Bidirectional(rnn)(x) if bidirectional else rnn(x)
     outputs = vocab if task == "lm" else NUM_TAGS
     return keras.Model(tokens, keras.layers.Dense(outputs, activation="softmax")(x))
@@ -234,19 +240,63 @@ def run_keras_worker(args):
         models, outputs = _keras_models(config, args.vocab, args.embed, args.units,
                                         levers=args.levers)
         x, y = _data(args.vocab, args.batch, args.time, outputs)
+        steps = {impl: (lambda model=model: model.train_on_batch(x, y))
+                 for impl, model in models.items()}
+        if keras.backend.backend() == "torch" and args.native:
+            # Native PyTorch in the same process, interleaved with the Keras
+            # models: the ratio to it sees the same load.
+            steps["pytorch"] = _native_torch_step(config, args)
         # Repeats interleave the implementations, so a burst of load on a
-        # shared machine hits both rather than one.
-        times = {impl: [] for impl in models}
+        # shared machine hits all of them rather than one.
+        times = {impl: [] for impl in steps}
         for _ in range(args.repeats):
-            for impl, model in models.items():
-                times[impl].append(
-                    _time_steps(lambda: model.train_on_batch(x, y), args.warmup, args.steps)
-                )
-        for impl in models:
+            for impl, step in steps.items():
+                times[impl].append(_time_steps(step, args.warmup, args.steps))
+        for impl in steps:
             results["runs"].append(dict(config=config, impl=impl, step_times=times[impl]))
             print(f"  {results['backend']:>10} {impl:>8} {config}: "
                   f"{statistics.median(sum(times[impl], [])):.4f} s/step", file=sys.stderr)
     return results
+
+
+def _native_torch_step(config, args):
+    """One training step of the configuration written in PyTorch (forward,
+    backward, gradient clipping, Adam), on fixed data."""
+    import torch
+
+    modules = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "simple_rnn": torch.nn.RNN}
+    task, cell, units, num_layers, bidirectional = config_values(config, args.units)
+    outputs = args.vocab if task == "lm" else NUM_TAGS
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = torch.nn.Embedding(args.vocab, args.embed)
+            self.rnn = modules[cell](
+                args.embed, units, num_layers=num_layers,
+                batch_first=True, bidirectional=bidirectional,
+            )
+            self.head = torch.nn.Linear(units * (2 if bidirectional else 1), outputs)
+
+        def forward(self, ids):
+            h, _ = self.rnn(self.embedding(ids))
+            return self.head(h)
+
+    net = Net()
+    optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    x, y = _data(args.vocab, args.batch, args.time, outputs)
+    x, y = torch.from_numpy(x).long(), torch.from_numpy(y).long()
+
+    def step():
+        optimizer.zero_grad()
+        logits = net(x)
+        loss = loss_fn(logits.reshape(-1, outputs), y.reshape(-1))
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        optimizer.step()
+
+    return step
 
 
 def run_torch_worker(args):
@@ -255,39 +305,8 @@ def run_torch_worker(args):
     results = {"backend": "pytorch-native", "runs": [], "threads": torch.get_num_threads()}
     results["gemm_gflops"] = {"torch": measure_gemm_peak(n=256 if args.units == 4 else 2048,
                                                          library="torch")}
-    modules = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "simple_rnn": torch.nn.RNN}
     for config in args.configs:
-        task, cell, units, num_layers, bidirectional = config_values(config, args.units)
-        outputs = args.vocab if task == "lm" else NUM_TAGS
-
-        class Net(torch.nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.embedding = torch.nn.Embedding(args.vocab, args.embed)
-                self.rnn = modules[cell](
-                    args.embed, units, num_layers=num_layers,
-                    batch_first=True, bidirectional=bidirectional,
-                )
-                self.head = torch.nn.Linear(units * (2 if bidirectional else 1), outputs)
-
-            def forward(self, ids):
-                h, _ = self.rnn(self.embedding(ids))
-                return self.head(h)
-
-        net = Net()
-        optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
-        loss_fn = torch.nn.CrossEntropyLoss()
-        x, y = _data(args.vocab, args.batch, args.time, outputs)
-        x, y = torch.from_numpy(x).long(), torch.from_numpy(y).long()
-
-        def step():
-            optimizer.zero_grad()
-            logits = net(x)
-            loss = loss_fn(logits.reshape(-1, outputs), y.reshape(-1))
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-            optimizer.step()
-
+        step = _native_torch_step(config, args)
         times = [_time_steps(step, args.warmup, args.steps) for _ in range(args.repeats)]
         results["runs"].append(dict(config=config, impl="pytorch", step_times=times))
         print(f"  pytorch-native {config}: {statistics.median(sum(times, [])):.4f} s/step",
@@ -317,7 +336,10 @@ def measure_gemm_peak(n=2048, repeats=10, library="keras"):
         import keras
 
         ka, kb = keras.ops.convert_to_tensor(a), keras.ops.convert_to_tensor(b)
-        if keras.backend.backend() == "jax":
+        if keras.backend.backend() == "torch":
+            def matmul():
+                return (ka @ kb).cpu()
+        elif keras.backend.backend() == "jax":
             import jax
 
             product = jax.jit(lambda x, y: x @ y)
@@ -359,6 +381,7 @@ def _shared_argv(args):
         "--time", str(args.time), "--vocab", str(args.vocab), "--embed", str(args.embed),
         *(["--units", str(args.units)] if args.units else []),
         *(["--levers"] if args.levers else []),
+        *(["--native"] if args.native else []),
     ]
 
 
@@ -421,8 +444,9 @@ def available_backends():
     import importlib.util
 
     names = ["tensorflow"]
-    if importlib.util.find_spec("jax"):
-        names.append("jax")
+    for name in ("jax", "torch"):
+        if importlib.util.find_spec(name):
+            names.append(name)
     return names
 
 
@@ -444,6 +468,7 @@ def main(argv=None):
                         help="also time the speed levers (XLA, masks, hoisted input projection)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one repeat")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--native", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.smoke:
         args.batch, args.time, args.steps, args.warmup, args.repeats = 2, 5, 2, 1, 1
@@ -458,8 +483,9 @@ def main(argv=None):
 
     backends = args.backends or available_backends()
     workers = list(backends)
-    if not args.no_pytorch and importlib.util.find_spec("torch"):
-        workers.append("pytorch-native")
+    args.native = not args.no_pytorch and bool(importlib.util.find_spec("torch"))
+    if args.native and "torch" not in backends:
+        workers.append("pytorch-native")  # else timed inside the torch worker
     load_start = os.getloadavg()[0]
     results = [_spawn(worker, args) for worker in workers]
     load_end = os.getloadavg()[0]

@@ -10,13 +10,16 @@ import warnings
 import keras
 
 from rnn_zoo._validation import check_choice
+from rnn_zoo.layers import fused_rnn
 
 CELLS = ("gru", "lstm", "simple_rnn")
 
+# rnn_zoo's recurrent layers are Keras' layers that run PyTorch's fused kernel
+# on the torch backend (`rnn_zoo.layers.fused_rnn`); elsewhere they are Keras'.
 _LAYERS = {
-    "simple_rnn": keras.layers.SimpleRNN,
-    "lstm": keras.layers.LSTM,
-    "gru": keras.layers.GRU,
+    "simple_rnn": fused_rnn.SimpleRNN,
+    "lstm": fused_rnn.LSTM,
+    "gru": fused_rnn.GRU,
 }
 # Number of state tensors each cell carries: LSTM has (h, c), the others h.
 _NUM_STATES = {"simple_rnn": 1, "lstm": 2, "gru": 1}
@@ -65,7 +68,8 @@ def get(identifier):
 
 
 def layer_class(cell):
-    """Returns the Keras RNN layer class (`keras.layers.LSTM`, ...) for `cell`."""
+    """Returns the RNN layer class for `cell`: `rnn_zoo.layers.LSTM`, `GRU` or
+    `SimpleRNN` (subclasses of Keras' layers of the same names)."""
     return _LAYERS[get(cell)]
 
 

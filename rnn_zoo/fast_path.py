@@ -1,11 +1,14 @@
-"""Which recurrent layers of a model can use the fused cuDNN kernel, and why not.
+"""Which path each recurrent layer of a model takes, and why.
 
 Keras runs an LSTM or GRU with NVIDIA's fused cuDNN kernel only under
 conditions that are easy to break without noticing (one non-default
 activation, `recurrent_dropout`, a mask on the JAX backend); the fallback loop
-is several times slower on a GPU. `fast_path_report(model)` reads the
-conditions off the built layers, the way Keras' backends check them, so you
-can see the cost before you train.
+is several times slower on a GPU. On CPU, rnn_zoo's own `LSTM`, `GRU` and
+`SimpleRNN` layers (`rnn_zoo.layers.fused_rnn`) run PyTorch's fused kernel on
+the torch backend when it computes the layer's function exactly; everything
+else runs Keras' step loop. `fast_path_report(model)` reads the conditions
+off the built layers, the way the backends check them, so you can see the
+cost before you train.
 """
 
 import dataclasses
@@ -13,6 +16,7 @@ import dataclasses
 import keras
 
 from rnn_zoo._validation import check_choice
+from rnn_zoo.layers import fused_rnn
 
 BACKENDS = ("jax", "tensorflow", "torch")
 
@@ -28,6 +32,12 @@ class LayerFastPath:
         fused: bool. Whether the fused cuDNN kernel can run on a GPU.
         reasons: tuple of str. Why not (empty when `fused`).
         notes: tuple of str. Conditions the data must meet at run time.
+        cpu_path: str. What runs the layer on CPU: `"torch.lstm"`,
+            `"torch.gru"`, `"torch.rnn_tanh"`, `"torch.rnn_relu"` (PyTorch's
+            fused kernel, rnn_zoo's layers on the torch backend) or
+            `"keras loop"`.
+        cpu_reasons: tuple of str. Why the loop (empty for a fused kernel).
+        cpu_notes: tuple of str. When the fused kernel falls back at run time.
     """
 
     layer: str
@@ -35,6 +45,9 @@ class LayerFastPath:
     fused: bool
     reasons: tuple
     notes: tuple
+    cpu_path: str = "keras loop"
+    cpu_reasons: tuple = ()
+    cpu_notes: tuple = ()
 
 
 def _recurrent_layers(model):
@@ -93,7 +106,13 @@ def layer_fast_path(layer, *, backend, masked, name=None):
             reasons.append("reset_after=False (needs True)")
         if getattr(layer, "use_cudnn", "auto") is False:
             reasons.append("use_cudnn=False")
-        if masked and backend in ("jax", "torch"):
+        ours = isinstance(layer, fused_rnn._FusedMixin)
+        if masked and backend == "torch" and ours:
+            notes.append(
+                "masks must be right-padded with no fully masked row, "
+                "else the layer runs Keras' loop"
+            )
+        elif masked and backend in ("jax", "torch"):
             reasons.append(
                 f"the input is masked, and the {backend} backend's fused path "
                 "takes no mask (batches padded to one length fall back)"
@@ -103,23 +122,54 @@ def layer_fast_path(layer, *, backend, masked, name=None):
                 "masks must be right-padded with no fully masked row, "
                 "else Keras falls back at run time"
             )
+    cpu_path, cpu_reasons, cpu_notes = _cpu_path(layer, backend=backend, masked=masked)
     return LayerFastPath(
         layer=name or layer.name,
         cell=cell,
         fused=not reasons,
         reasons=tuple(reasons),
         notes=tuple(notes),
+        cpu_path=cpu_path,
+        cpu_reasons=cpu_reasons,
+        cpu_notes=cpu_notes,
     )
 
 
+def _cpu_path(layer, *, backend, masked):
+    loop = "keras loop"
+    kinds = (keras.layers.LSTM, keras.layers.GRU, keras.layers.SimpleRNN)
+    if not isinstance(layer, kinds):
+        return loop, (f"{type(layer).__name__} has no fused kernel",), ()
+    if backend != "torch":
+        return loop, (
+            f"a fused CPU kernel runs on the torch backend only (this is {backend})",
+        ), ()
+    if not isinstance(layer, fused_rnn._FusedMixin):
+        return loop, (
+            f"keras.layers.{type(layer).__name__} (rnn_zoo.layers."
+            f"{type(layer).__name__} runs PyTorch's fused kernel)",
+        ), ()
+    reasons = fused_rnn.static_reasons(layer)
+    if reasons:
+        return loop, reasons, ()
+    notes = fused_rnn.RUNTIME_NOTES if masked else ()
+    return fused_rnn.kernel_name(layer), (), notes
+
+
 def fast_path_report(model, *, backend=None):
-    """Tells which recurrent layers of `model` would use cuDNN on a GPU.
+    """Tells which path each recurrent layer of `model` takes, and why.
+
+    Two verdicts per layer: whether it would use cuDNN on a GPU (`fused`,
+    `reasons`, `notes`), and what runs it on CPU (`cpu_path`, `cpu_reasons`,
+    `cpu_notes`): PyTorch's fused kernel for rnn_zoo's layers on the torch
+    backend, else Keras' step loop.
 
     Args:
         model: a built `keras.Model` (any model, not only rnn_zoo's).
         backend: str. `"tensorflow"`, `"jax"` or `"torch"`; defaults to the
-            current Keras backend. The rules differ: on TensorFlow a mask is
-            fine when right-padded; the JAX and PyTorch fused paths take no
+            current Keras backend. The rules differ: on TensorFlow, and for
+            rnn_zoo's layers on PyTorch, a mask is fine when right-padded;
+            the JAX fused path, and Keras' own layers' on PyTorch, take no
             mask at all.
 
     Returns:
@@ -149,8 +199,15 @@ def fast_path_report(model, *, backend=None):
 
 def format_fast_path_report(report):
     """Formats a `fast_path_report` as a Markdown table."""
-    lines = ["| layer | cell | cuDNN | why not / notes |", "|---|---|---|---|"]
+    lines = [
+        "| layer | cell | cuDNN | why not / notes | CPU | why / notes |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in report:
         why = "; ".join(r.reasons or r.notes) or "-"
-        lines.append(f"| {r.layer} | {r.cell} | {'yes' if r.fused else 'no'} | {why} |")
+        cpu_why = "; ".join(r.cpu_reasons or r.cpu_notes) or "-"
+        lines.append(
+            f"| {r.layer} | {r.cell} | {'yes' if r.fused else 'no'} | {why} "
+            f"| {r.cpu_path} | {cpu_why} |"
+        )
     return "\n".join(lines)

@@ -1,6 +1,7 @@
 import keras
 import pytest
 
+import rnn_zoo
 from rnn_zoo import cells
 
 
@@ -21,9 +22,14 @@ def test_get_accepts_keras_names(identifier, expected):
 
 
 def test_layer_class_and_states():
-    assert cells.layer_class("LSTM") is keras.layers.LSTM
-    assert cells.layer_class("gru") is keras.layers.GRU
-    assert cells.layer_class("simple_rnn") is keras.layers.SimpleRNN
+    assert cells.layer_class("LSTM") is rnn_zoo.layers.LSTM
+    assert issubclass(cells.layer_class("LSTM"), keras.layers.LSTM)
+    assert cells.layer_class("gru") is rnn_zoo.layers.GRU
+    assert issubclass(cells.layer_class("gru"), keras.layers.GRU)
+    assert cells.layer_class("simple_rnn") is rnn_zoo.layers.SimpleRNN
+    assert issubclass(cells.layer_class("simple_rnn"), keras.layers.SimpleRNN)
+    assert cells.layer_class("simple_rnn") is rnn_zoo.layers.SimpleRNN
+    assert issubclass(cells.layer_class("simple_rnn"), keras.layers.SimpleRNN)
     assert cells.num_states("lstm") == 2
     assert cells.num_states("gru") == 1
 

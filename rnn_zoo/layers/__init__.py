@@ -6,6 +6,7 @@ from rnn_zoo.layers.character_encoder import CharacterEncoder
 from rnn_zoo.layers.crf import CRF, CRFAccuracy, CRFLoss, crf_decode
 from rnn_zoo.layers.ctc import CTCBlankPadding
 from rnn_zoo.layers.dialog import FoldTurns, UnfoldTurns
+from rnn_zoo.layers.fused_rnn import GRU, LSTM, SimpleRNN
 from rnn_zoo.layers.observation_check import ObservationShapeCheck
 from rnn_zoo.layers.pointer import BilinearPointer
 from rnn_zoo.layers.pooling import (
@@ -33,6 +34,8 @@ __all__ = [
     "FoldTime",
     "FoldTurns",
     "FrameMasking",
+    "GRU",
+    "LSTM",
     "LuongAttention",
     "MaskedConv1D",
     "MaskedConv2D",
@@ -40,6 +43,7 @@ __all__ = [
     "MaskedGlobalMaxPooling1D",
     "ObservationShapeCheck",
     "ScheduledSamplingDecoder",
+    "SimpleRNN",
     "TiedLogits",
     "UnfoldTime",
     "UnfoldTurns",
