@@ -167,6 +167,9 @@ def check_inputs(model, x, y=None):
 
     if len(model.inputs) == 1 and not isinstance(x, dict):
         x = [x]  # a nested list is one array of ids, not a list of inputs
+    if isinstance(x, dict):  # by input name, in the model's order
+        names = [getattr(t, "name", None) for t in model.inputs]
+        x = [x[n] for n in names] if all(n in x for n in names) else []
     arrays, _ = _arrays(x)
     sizes = _embedding_sizes(model)
     specs = list(model.inputs)
