@@ -362,6 +362,9 @@ def _refusal(model, arg, value):
 def _check_values(model, hp, arg, received):
     """Refuses a space whose values the builder refuses (`dropout` of 1.5),
     before any trial: a tuner would only fail its trials one by one."""
+    default = registry.model_info(model).arguments.get(hp.name)
+    if isinstance(default, bool):
+        return  # Choice encodes booleans as 0/1; `_check_fixed` checks them
     if isinstance(hp, hp_module.Choice):
         values = [decode(v) for v in hp.values]
     elif isinstance(hp, (hp_module.Int, hp_module.Float)):
