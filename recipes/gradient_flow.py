@@ -53,6 +53,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import rnn_zoo  # noqa: E402
+from rnn_zoo.training import cli  # noqa: E402
 from rnn_zoo.diagnostics import (  # noqa: E402
     draw_gradient_flow,
     exploding_gradient_report,
@@ -106,8 +107,8 @@ def parse_args(argv):
     parser.add_argument("--train-samples", type=positive_int, default=2000)
     parser.add_argument("--test-samples", type=positive_int, default=500)
     parser.add_argument("--batch-size", type=positive_int, default=32)
-    parser.add_argument("--learning-rate", type=float, default=3e-3)
-    parser.add_argument("--global-clipnorm", type=float, default=1.0)
+    parser.add_argument("--learning-rate", type=cli.positive_float, default=3e-3)
+    parser.add_argument("--global-clipnorm", type=cli.positive_float, default=1.0)
     parser.add_argument("--open-forget-bias", type=float, default=5.0,
                         help="lstm_open: initial bias of the forget gates (Keras: 1.0, "
                              "f = sigmoid(1) ~ 0.73; 5: f ~ 0.993, open)")

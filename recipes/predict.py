@@ -47,7 +47,10 @@ def main(argv=None):
     inputs = list(args.inputs) + (read_lines(args.input_file) if args.input_file else [])
     if not inputs:
         parser.error("give at least one input (an argument or --input-file)")
-    run = Run.open(args.run_dir)
+    try:
+        run = Run.open(args.run_dir)
+    except (FileNotFoundError, ValueError) as error:  # not a run, or unfinished
+        parser.error(str(error))
     module = recipe_module(run.config["recipe"])
     outputs = module.predict(run, inputs, max_new_tokens=args.max_new_tokens,
                              temperature=args.temperature, seed=args.seed)

@@ -27,6 +27,7 @@ from rnn_zoo.registry import (
     register_model,
 )
 from rnn_zoo._validation import check_inputs
+from rnn_zoo.model import ZooModel
 from rnn_zoo.saving import load_model
 from rnn_zoo.tasks.question_answerer import best_span
 
@@ -43,6 +44,7 @@ def __getattr__(name):
 
 __all__ = [
     "ModelSpec",
+    "ZooModel",
     "best_span",
     "build",
     "apps",

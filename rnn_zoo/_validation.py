@@ -167,6 +167,9 @@ def check_inputs(model, x, y=None):
 
     if len(model.inputs) == 1 and not isinstance(x, dict):
         x = [x]  # a nested list is one array of ids, not a list of inputs
+    if isinstance(x, dict):  # by input name, in the model's order
+        names = [getattr(t, "name", None) for t in model.inputs]
+        x = [x[n] for n in names] if all(n in x for n in names) else []
     arrays, _ = _arrays(x)
     sizes = _embedding_sizes(model)
     specs = list(model.inputs)
@@ -223,6 +226,17 @@ def check_inputs(model, x, y=None):
             "sparse categorical cross-entropy): a float label would be cut to "
             "an int without a word. Received: labels of dtype "
             f"{y.dtype}" + (f" such as {y.ravel()[0].item()!r}" if y.size else "")
+        )
+    expected_rank = len(model.outputs[0].shape) - 1
+    if y.ndim != expected_rank and not (y.ndim == expected_rank + 1 and y.shape[-1] == 1):
+        one_hot = y.ndim == expected_rank + 1 and y.shape[-1] == model.outputs[0].shape[-1]
+        raise ValueError(
+            "Labels must be integer class ids, one per "
+            + ("example" if expected_rank == 1 else "step")
+            + f" (an array of rank {expected_rank}): this model's loss is sparse "
+            "categorical cross-entropy."
+            + (" These look one-hot: pass `np.argmax(y, axis=-1)`." if one_hot else "")
+            + f" Received: labels of shape {y.shape}"
         )
     num_classes = model.outputs[0].shape[-1]
     if y.size and (y.min() < 0 or (num_classes is not None and y.max() >= num_classes)):

@@ -42,6 +42,11 @@ def load_model(path, *, compile=True):
     """
     import rnn_zoo  # noqa: F401  (registers the custom layers)
 
+    if not isinstance(path, (str, pathlib.PurePath)):
+        raise TypeError(
+            "`path` must be the path of a `.keras` file, as a str or a "
+            f"`pathlib.Path`. Received: path={path!r} of type {type(path).__name__}"
+        )
     path = pathlib.Path(path)
     if not path.is_file():
         where = "it is a directory" if path.is_dir() else "there is no such file"

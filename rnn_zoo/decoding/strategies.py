@@ -554,6 +554,22 @@ def _normalize(name):
     return name.strip().lower().replace("-", "_")
 
 
+def _check_arguments(cls, kwargs):
+    """Names a misspelt argument (`temperatur=`) instead of Python's bare
+    "unexpected keyword argument"."""
+    import inspect
+
+    accepted = [p.name for p in inspect.signature(cls.__init__).parameters.values()
+                if p.name != "self" and p.kind is not p.VAR_KEYWORD]
+    for key in sorted(kwargs):
+        if key not in accepted:
+            raise TypeError(
+                f"Unknown argument {key!r} for the decoding strategy "
+                f"{cls.__name__}.{suggest(key, accepted)} Accepted arguments: "
+                f"{sorted(accepted)}. Received: {key}={kwargs[key]!r}"
+            )
+
+
 def get(identifier, **kwargs):
     """Returns a strategy object from a name, a config or an instance.
 
@@ -590,6 +606,7 @@ def get(identifier, **kwargs):
             )
         return identifier
     if isinstance(identifier, type) and issubclass(identifier, Strategy):
+        _check_arguments(identifier, kwargs)
         return identifier(**kwargs)
     if isinstance(identifier, dict):
         config = dict(identifier.get("config", {}), **kwargs)
@@ -603,6 +620,7 @@ def get(identifier, **kwargs):
                 f"{suggest(key, names)} Expected one of {names}. "
                 f"Received: strategy={identifier!r}"
             )
+        _check_arguments(STRATEGIES[key], kwargs)
         return STRATEGIES[key](**kwargs)
     raise TypeError(
         "`strategy` must be a name (one of "

@@ -9,6 +9,7 @@ from rnn_zoo.registry import register_model
 from rnn_zoo.tasks import _common, _vision
 from rnn_zoo.topologies.one_to_many import CONDITIONINGS, one_to_many
 from rnn_zoo.topologies.stacks import validate_stack_args
+from rnn_zoo.model import ZooModel
 
 
 def _example_data(kwargs, batch_size, sequence_length, seed):
@@ -189,7 +190,7 @@ def image_captioner(
         x = keras.layers.Concatenate(name="attention_concat")([context, x])
         x = keras.layers.Dense(width, activation="tanh", name="attention_projection")(x)
     probabilities = _common.softmax_head(x, vocabulary_size, stack["dropout"])
-    model = keras.Model([image, tokens], probabilities, name=name)  # (batch, time, vocab)
+    model = ZooModel([image, tokens], probabilities, name=name)  # (batch, time, vocab)
     if compile:
         _common.compile_model(
             model, learning_rate=learning_rate, global_clipnorm=global_clipnorm

@@ -12,6 +12,7 @@ from rnn_zoo.registry import register_model
 from rnn_zoo.tasks import _common, _vision
 from rnn_zoo.topologies.seq2seq import check_attention, encoder_decoder
 from rnn_zoo.topologies.stacks import validate_stack_args
+from rnn_zoo.model import ZooModel
 
 
 def check_action_labels(y_true, y_pred):
@@ -257,7 +258,7 @@ def instruction_follower(
     x = encoder_decoder(words, x, attention=attention, bridge="dense", **stack)
     # x: (batch, steps, units[-1]), masked on padded steps
     probabilities = _common.softmax_head(x, num_actions, stack["dropout"])
-    model = keras.Model([instruction, observations], probabilities, name=name)
+    model = ZooModel([instruction, observations], probabilities, name=name)
     if compile:
         _common.compile_model(
             model, learning_rate=learning_rate, global_clipnorm=global_clipnorm,

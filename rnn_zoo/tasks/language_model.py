@@ -11,6 +11,7 @@ from rnn_zoo.layers.tied_logits import TiedLogits, VocabularyIds
 from rnn_zoo.registry import register_model
 from rnn_zoo.tasks import _common
 from rnn_zoo.topologies.stacks import recurrent_stack, validate_stack_args
+from rnn_zoo.model import ZooModel
 
 
 def _example_data(kwargs, batch_size, sequence_length, seed):
@@ -200,7 +201,7 @@ def language_model(
         )(logits)
     else:
         probabilities = _common.softmax_head(x, vocabulary_size, stack["dropout"])
-    model = keras.Model(tokens, probabilities, name=name)  # (batch, time, vocab)
+    model = ZooModel(tokens, probabilities, name=name)  # (batch, time, vocab)
     if compile:
         _common.compile_model(
             model, learning_rate=learning_rate, global_clipnorm=global_clipnorm

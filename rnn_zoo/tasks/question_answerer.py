@@ -13,6 +13,7 @@ from rnn_zoo.registry import register_model
 from rnn_zoo.tasks import _common
 from rnn_zoo.topologies.many_to_many import many_to_many
 from rnn_zoo.topologies.stacks import validate_stack_args
+from rnn_zoo.model import ZooModel
 
 
 ATTENTION_SCORES = ("bahdanau", "dot", "luong")
@@ -155,7 +156,7 @@ def question_answerer(
     q = MaskedGlobalAveragePooling1D(name="question_pooling")(q)  # (batch, width)
     start = BilinearPointer(name="start")([c, q])  # (batch, Tc)
     end = BilinearPointer(name="end")([c, q])  # (batch, Tc)
-    model = keras.Model([question, context], [start, end], name=name)
+    model = ZooModel([question, context], [start, end], name=name)
     if compile:
         model.compile(
             optimizer=keras.optimizers.Adam(

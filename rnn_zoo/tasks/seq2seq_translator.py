@@ -17,6 +17,7 @@ from rnn_zoo.topologies.seq2seq import (
     seq2seq_encoder,
 )
 from rnn_zoo.topologies.stacks import validate_stack_args
+from rnn_zoo.model import ZooModel
 
 START_ID = 1  # the start token of the random example data
 
@@ -231,7 +232,7 @@ def seq2seq_translator(
         probabilities = keras.layers.Activation(
             "softmax", dtype="float32", name="probabilities"
         )(logits)  # (batch, target_time, target_vocabulary_size)
-    model = keras.Model([source_ids, decoder_ids], probabilities, name=name)
+    model = ZooModel([source_ids, decoder_ids], probabilities, name=name)
     if compile:
         _common.compile_model(
             model, learning_rate=learning_rate, global_clipnorm=global_clipnorm

@@ -8,6 +8,7 @@ from rnn_zoo.registry import register_model
 from rnn_zoo.tasks import _common
 from rnn_zoo.topologies.many_to_one import check_pooling, many_to_one
 from rnn_zoo.topologies.stacks import validate_stack_args
+from rnn_zoo.model import ZooModel
 
 
 def _example_data(kwargs, batch_size, sequence_length, seed):
@@ -101,7 +102,7 @@ def sequence_classifier(
     # x: (batch, time, input_dim)
     x = many_to_one(x, pooling=pooling, name="encoder", **stack)  # (batch, width)
     probabilities = _common.softmax_head(x, num_classes, stack["dropout"])
-    model = keras.Model(features, probabilities, name=name)  # (batch, num_classes)
+    model = ZooModel(features, probabilities, name=name)  # (batch, num_classes)
     if compile:
         _common.compile_model(
             model, learning_rate=learning_rate, global_clipnorm=global_clipnorm

@@ -11,6 +11,7 @@ from rnn_zoo.registry import register_model
 from rnn_zoo.tasks import _common
 from rnn_zoo.topologies.many_to_many import many_to_many
 from rnn_zoo.topologies.stacks import validate_stack_args
+from rnn_zoo.model import ZooModel
 
 MAX_WORD_LENGTH = 4  # characters per word in the example data
 
@@ -169,7 +170,7 @@ def sequence_tagger(
         outputs = CRF(num_tags, dtype="float32", name="crf")(emissions)  # (.., tags + 1, tags)
     else:
         outputs = _common.softmax_head(x, num_tags, stack["dropout"])  # (.., tags)
-    model = keras.Model(inputs, outputs, name=name)
+    model = ZooModel(inputs, outputs, name=name)
     if compile:
         loss_and_metrics = dict(loss=CRFLoss(), metrics=[CRFAccuracy()]) if crf else {}
         _common.compile_model(

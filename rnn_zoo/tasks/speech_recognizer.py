@@ -17,6 +17,7 @@ from rnn_zoo.registry import register_model
 from rnn_zoo.tasks import _common
 from rnn_zoo.topologies.many_to_many import many_to_many
 from rnn_zoo.topologies.stacks import validate_stack_args
+from rnn_zoo.model import ZooModel
 
 # `keras.layers.MelSpectrogram` turns an all-zero frame into exactly
 # 10 * log10(min_power / ref_power) dB in every mel bin: -100 dB with its
@@ -230,7 +231,7 @@ def speech_recognizer(
     x = many_to_many(x, name="encoder", **stack)  # (batch, frames', width)
     probabilities = _common.softmax_head(x, vocabulary_size, stack["dropout"])
     outputs = CTCBlankPadding(name="ctc_probabilities")(probabilities)
-    model = keras.Model(inputs, outputs, name=name)  # (batch, frames', vocab)
+    model = ZooModel(inputs, outputs, name=name)  # (batch, frames', vocab)
     if compile:
         model.compile(
             optimizer=keras.optimizers.Adam(

@@ -18,6 +18,7 @@ from rnn_zoo.tasks import _common
 from rnn_zoo.tasks.speech_recognizer import CTCLoss
 from rnn_zoo.topologies.many_to_many import many_to_many
 from rnn_zoo.topologies.stacks import validate_stack_args
+from rnn_zoo.model import ZooModel
 
 
 def _example_data(kwargs, batch_size, sequence_length, seed):
@@ -171,7 +172,7 @@ def text_recognizer(
     x = many_to_many(x, name="encoder", **stack)  # (batch, width', units)
     probabilities = _common.softmax_head(x, vocabulary_size, stack["dropout"])
     outputs = CTCBlankPadding(name="ctc_probabilities")(probabilities)
-    model = keras.Model(images, outputs, name=name)  # (batch, width', vocab)
+    model = ZooModel(images, outputs, name=name)  # (batch, width', vocab)
     if compile:
         model.compile(
             optimizer=keras.optimizers.Adam(

@@ -11,6 +11,7 @@ from rnn_zoo.tasks import _common, _vision
 from rnn_zoo.topologies.many_to_many import many_to_many
 from rnn_zoo.topologies.many_to_one import check_pooling, many_to_one
 from rnn_zoo.topologies.stacks import validate_stack_args
+from rnn_zoo.model import ZooModel
 
 
 FRAME_POOLINGS = ("avg", "flatten", "max")
@@ -310,7 +311,7 @@ def video_classifier(
     else:
         x = many_to_one(x, pooling=pooling, name="encoder", **stack)  # (batch, width)
     probabilities = _common.softmax_head(x, num_classes, stack["dropout"])
-    model = keras.Model(inputs, probabilities, name=name)
+    model = ZooModel(inputs, probabilities, name=name)
     if compile:
         model.compile(
             optimizer=keras.optimizers.Adam(

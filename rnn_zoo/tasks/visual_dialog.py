@@ -9,6 +9,7 @@ from rnn_zoo.registry import register_model
 from rnn_zoo.tasks import _common, _vision
 from rnn_zoo.topologies.many_to_one import many_to_one
 from rnn_zoo.topologies.stacks import output_width, validate_stack_args
+from rnn_zoo.model import ZooModel
 
 FUSIONS = _common.FUSIONS
 
@@ -217,7 +218,7 @@ def visual_dialog(
     x = _common.fuse([v, q, h], fusion)  # (batch, width) or (batch, 3 * width)
     x = keras.layers.Dense(width, activation="tanh", name="answer_hidden")(x)
     probabilities = _common.softmax_head(x, num_answers, stack["dropout"])
-    model = keras.Model([image, history, questions], probabilities, name=name)
+    model = ZooModel([image, history, questions], probabilities, name=name)
     if compile:
         _common.compile_model(
             model, learning_rate=learning_rate, global_clipnorm=global_clipnorm

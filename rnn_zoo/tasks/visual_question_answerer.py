@@ -8,6 +8,7 @@ from rnn_zoo.registry import register_model
 from rnn_zoo.tasks import _common, _vision
 from rnn_zoo.topologies.many_to_one import check_pooling, many_to_one
 from rnn_zoo.topologies.stacks import output_width, validate_stack_args
+from rnn_zoo.model import ZooModel
 
 FUSIONS = _common.FUSIONS
 
@@ -151,7 +152,7 @@ def visual_question_answerer(
     x = _common.fuse([v, q], fusion)  # (batch, width) or (batch, 2 * width)
     x = keras.layers.Dense(width, activation="tanh", name="answer_hidden")(x)
     probabilities = _common.softmax_head(x, num_answers, stack["dropout"])
-    model = keras.Model([image, questions], probabilities, name=name)  # (batch, answers)
+    model = ZooModel([image, questions], probabilities, name=name)  # (batch, answers)
     if compile:
         _common.compile_model(
             model, learning_rate=learning_rate, global_clipnorm=global_clipnorm

@@ -28,11 +28,17 @@ def validate_stack_args(
     cell = cells.get(cell)
     num_layers = check_int("num_layers", num_layers, minimum=1)
     if isinstance(units, (list, tuple)):
+        if not units:
+            raise ValueError(
+                "`units` must be an int or a non-empty list with one width per "
+                f"layer (num_layers={num_layers}). Received: units={list(units)!r}"
+            )
         if len(units) != num_layers:
             raise ValueError(
                 "`units` must be an int or a list with one width per layer "
                 f"(num_layers={num_layers}); pass num_layers={len(units)} to "
-                f"stack {len(units)} layers. Received: units={list(units)!r}"
+                f"stack {len(units)} layer{'s' if len(units) > 1 else ''}. "
+                f"Received: units={list(units)!r}"
             )
         units = [check_int("units", u, minimum=1) for u in units]
     else:

@@ -341,6 +341,45 @@ def _to_hp(name, change, base, arg, received):
     return _make(kind, name, config)
 
 
+def _refusal(model, arg, value):
+    """The builder's message for `arg=value` on its tiny arguments, or None."""
+    spec = registry.model_info(model)
+    if arg not in spec.arguments:
+        return None  # batch_size: not a builder argument
+    kwargs = dict(spec.tiny_kwargs, **{arg: value})
+    for child, (parent, parent_values) in CONDITIONS.items():
+        if arg == child and parent in spec.arguments:
+            kwargs[parent] = parent_values[0]
+    if "compile" in spec.arguments:
+        kwargs["compile"] = False
+    try:
+        spec.builder(**kwargs)
+    except (ValueError, TypeError) as error:
+        return str(error)
+    return None
+
+
+def _check_values(model, hp, arg, received):
+    """Refuses a space whose values the builder refuses (`dropout` of 1.5),
+    before any trial: a tuner would only fail its trials one by one."""
+    default = registry.model_info(model).arguments.get(hp.name)
+    if isinstance(default, bool):
+        return  # Choice encodes booleans as 0/1; `_check_fixed` checks them
+    if isinstance(hp, hp_module.Choice):
+        values = [decode(v) for v in hp.values]
+    elif isinstance(hp, (hp_module.Int, hp_module.Float)):
+        values = [hp.min_value, hp.max_value]
+    else:
+        return
+    for value in values:
+        why = _refusal(model, hp.name, value)
+        if why is not None:
+            raise ValueError(
+                f"The search space offers {hp.name}={value!r}, which model "
+                f"{model!r} refuses ({arg}={received!r}): {why}"
+            )
+
+
 def _apply(model, space, changes, arg):
     for name, change in changes.items():
         _check_name(model, name, arg, {name: change})
@@ -348,6 +387,8 @@ def _apply(model, space, changes, arg):
         if hp is None:
             space.pop(name, None)
         else:
+            if arg == "space":
+                _check_values(model, hp, arg, {name: change})
             space[name] = hp
     return space
 
