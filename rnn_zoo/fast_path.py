@@ -15,6 +15,7 @@ import dataclasses
 
 import keras
 
+from rnn_zoo._keras_compat import flatten_layers
 from rnn_zoo._validation import check_choice
 from rnn_zoo.layers import fused_rnn
 
@@ -51,7 +52,7 @@ class LayerFastPath:
 
 
 def _recurrent_layers(model):
-    for layer in model._flatten_layers(include_self=False, recursive=True):
+    for layer in flatten_layers(model):
         if isinstance(layer, keras.layers.Bidirectional):
             yield f"{layer.name}/forward", layer.forward_layer
             yield f"{layer.name}/backward", layer.backward_layer
@@ -63,13 +64,13 @@ def _inside_bidirectional(model, rnn):
     return any(
         isinstance(layer, keras.layers.Bidirectional)
         and rnn in (layer.forward_layer, layer.backward_layer)
-        for layer in model._flatten_layers(include_self=False, recursive=True)
+        for layer in flatten_layers(model)
     )
 
 
 def _has_masking(model):
     """True when some layer creates a mask (Embedding(mask_zero) or Masking)."""
-    for layer in model._flatten_layers(include_self=False, recursive=True):
+    for layer in flatten_layers(model):
         if isinstance(layer, keras.layers.Embedding) and layer.mask_zero:
             return True
         if isinstance(layer, keras.layers.Masking):

@@ -12,8 +12,7 @@ sequences, 8 tokens all right and 2 tokens all wrong, give Keras' accuracy
 
 import keras
 from keras import ops
-from keras.src.backend.common.masking import get_keras_mask
-from keras.src.losses.loss import apply_mask, squeeze_or_expand_to_same_rank
+from rnn_zoo._keras_compat import apply_mask, get_keras_mask, squeeze_or_expand_to_same_rank
 
 
 @keras.saving.register_keras_serializable(package="rnn_zoo")
@@ -37,8 +36,7 @@ class TokenMeanMetricWrapper(keras.metrics.MeanMetricWrapper):
         if sample_weight is not None:
             sample_weight = ops.convert_to_tensor(sample_weight, self.dtype)
         # The mask folded into the weights as Keras' own wrapper does ...
-        weight = apply_mask(sample_weight, get_keras_mask(y_pred), dtype=self.dtype,
-                            reduction="sum")
+        weight = apply_mask(sample_weight, get_keras_mask(y_pred), dtype=self.dtype)
         if weight is not None:
             values, weight = squeeze_or_expand_to_same_rank(values, weight)
             weight = ops.reshape(ops.broadcast_to(weight, ops.shape(values)), (-1,))

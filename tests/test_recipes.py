@@ -376,11 +376,14 @@ def test_unknown_tfds_name_says_how_to_use_own_files(tmp_path):
         recipe("sentiment").main(["--tfds", "imdb_review", "--run-dir", str(tmp_path / "r"), *TINY])
 
 
-def test_predict_needs_input_and_a_run(tmp_path):
+def test_predict_needs_input_and_a_run(tmp_path, capsys):
     with pytest.raises(SystemExit):
         predict(tmp_path)
-    with pytest.raises(FileNotFoundError, match="No run in"):
+    # A directory that is not a run is a usage error (exit 2), with the reason.
+    with pytest.raises(SystemExit) as exit_info:
         predict(tmp_path, "hello")
+    assert exit_info.value.code == 2
+    assert "No run in" in capsys.readouterr().err
 
 
 # Question answering (SQuAD JSON, squad through TFDS).

@@ -147,7 +147,7 @@ def test_history_without_turns_or_tokens_is_refused(history):
 
 def test_history_of_the_wrong_rank_is_refused_by_name():
     model = tiny_model()
-    with pytest.raises(ValueError, match=r"name 'history'.*Expected shape \(None, None, None\)"):
+    with pytest.raises(ValueError, match=r"input 'history' as shape \(None, None, None\).*rank 3.*Received.*rank 2"):
         model.predict([features(), HISTORY[:, 0], QUESTIONS], verbose=0)
 
 

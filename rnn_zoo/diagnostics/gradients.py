@@ -28,6 +28,7 @@ import functools
 import keras
 import numpy as np
 
+from rnn_zoo._keras_compat import backend_rnn
 from rnn_zoo._validation import check_bool, check_choice, suggest
 from rnn_zoo.fast_path import _recurrent_layers
 
@@ -518,8 +519,6 @@ class _Probe:
 
     def _inner_loop(self, name, layer, counts, sequences, initial_state, mask,
                     training=False):
-        from keras.src import backend as keras_backend
-
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
         if not isinstance(initial_state, (list, tuple)):
@@ -577,7 +576,7 @@ class _Probe:
             # The output is the perturbed h, so every path from h_t counts.
             return new_states[0], new_states
 
-        return keras_backend.rnn(
+        return backend_rnn(
             step,
             augmented,
             initial_state,
