@@ -49,6 +49,7 @@ sys.path.insert(0, str(HERE.parent))
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+import rnn_zoo  # noqa: F401 (first: TensorFlow starts without its C++ log lines)
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 

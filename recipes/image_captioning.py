@@ -24,6 +24,7 @@ Reference: Vinyals et al. 2015; Xu et al. 2015; CS231n assignment 3.
 import pathlib
 
 import numpy as np
+import rnn_zoo  # noqa: F401 (first: TensorFlow starts without its C++ log lines)
 import tensorflow as tf
 
 from rnn_zoo import data, decoding

@@ -22,6 +22,7 @@ instruction) and `trajectories.png` (expert and model paths on test grids).
 `predict.py` walks each instruction on an empty grid from its centre.
 """
 
+import rnn_zoo  # noqa: F401 (first: TensorFlow starts without its C++ log lines)
 import keras
 import numpy as np
 import tensorflow as tf

@@ -11,6 +11,7 @@ a `sequence_classifier` reads the rows top to bottom and names the digit
 """
 
 import numpy as np
+import rnn_zoo  # noqa: F401 (first: TensorFlow starts without its C++ log lines)
 import tensorflow as tf
 
 from rnn_zoo import data

@@ -19,6 +19,7 @@ embeddings; with both, 90.9).
 """
 
 
+import rnn_zoo  # noqa: F401 (first: TensorFlow starts without its C++ log lines)
 import tensorflow as tf
 
 from rnn_zoo import data

@@ -24,6 +24,7 @@ Tagging with Bidirectional LSTMs" (UD English 1.2: about 94% with words only).
 """
 
 
+import rnn_zoo  # noqa: F401 (first: TensorFlow starts without its C++ log lines)
 import tensorflow as tf
 
 from rnn_zoo import data

@@ -22,6 +22,7 @@ GloVe and features); Seo et al. 2017 (BiDAF).
 import pathlib
 
 import numpy as np
+import rnn_zoo  # noqa: F401 (first: TensorFlow starts without its C++ log lines)
 import tensorflow as tf
 
 from rnn_zoo import data

@@ -22,6 +22,7 @@ Reference: Maas et al. 2011 (the IMDB data set); CS224n lecture 6.
 import pathlib
 
 import numpy as np
+import rnn_zoo  # noqa: F401 (first: TensorFlow starts without its C++ log lines)
 import tensorflow as tf
 
 from rnn_zoo import data

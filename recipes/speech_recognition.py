@@ -27,6 +27,7 @@ import pathlib
 import re
 
 import numpy as np
+import rnn_zoo  # noqa: F401 (first: TensorFlow starts without its C++ log lines)
 import tensorflow as tf
 
 from rnn_zoo import data

@@ -30,6 +30,7 @@ import pathlib
 
 import jiwer
 import numpy as np
+import rnn_zoo  # noqa: F401 (first: TensorFlow starts without its C++ log lines)
 import tensorflow as tf
 
 from rnn_zoo import data, decoding

@@ -26,6 +26,7 @@ import argparse
 import pathlib
 
 import numpy as np
+import rnn_zoo  # noqa: F401 (first: TensorFlow starts without its C++ log lines)
 import tensorflow as tf
 
 from rnn_zoo.data import synthetic

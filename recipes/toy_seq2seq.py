@@ -15,6 +15,7 @@ Reference: Zaremba & Sutskever 2014, "Learning to Execute"; the keras-io
 """
 
 import numpy as np
+import rnn_zoo  # noqa: F401 (first: TensorFlow starts without its C++ log lines)
 import tensorflow as tf
 
 from rnn_zoo import data, decoding

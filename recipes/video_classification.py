@@ -20,6 +20,7 @@ draw) are held out for validation.
 import pathlib
 
 import numpy as np
+import rnn_zoo  # noqa: F401 (first: TensorFlow starts without its C++ log lines)
 import tensorflow as tf
 
 from rnn_zoo import data

@@ -22,6 +22,7 @@ Reference: Das et al. 2017, "Visual Dialog"; Serban et al. 2016 (HRED).
 """
 
 import numpy as np
+import rnn_zoo  # noqa: F401 (first: TensorFlow starts without its C++ log lines)
 import tensorflow as tf
 
 from rnn_zoo import data

@@ -27,6 +27,7 @@ Regularization" (PTB perplexity 82 for the medium LSTM after 39 epochs).
 import argparse
 import pathlib
 
+import rnn_zoo  # noqa: F401 (first: TensorFlow starts without its C++ log lines)
 import keras
 
 from rnn_zoo import data, tbptt

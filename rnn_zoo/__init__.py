@@ -4,7 +4,11 @@
 `list_models()` for the names and `model_info(name)` for the arguments.
 """
 
-from rnn_zoo import (
+from rnn_zoo._quiet_start import quiet_tensorflow as _quiet_tensorflow
+
+_quiet_tensorflow()  # before Keras imports TensorFlow: no C++ start-up lines
+
+from rnn_zoo import (  # noqa: E402
     apps,
     callbacks,
     cells,
