@@ -12,13 +12,26 @@ Python's own errors are not lost: an exception is raised after standard
 error is back. Set `TF_CPP_MIN_LOG_LEVEL=0` to see every line.
 """
 
+import json
 import os
 import sys
 
 
+def _keras_backend():
+    """The backend Keras will pick: $KERAS_BACKEND, else keras.json's."""
+    if "KERAS_BACKEND" in os.environ:
+        return os.environ["KERAS_BACKEND"]
+    home = os.environ.get("KERAS_HOME", os.path.join(os.path.expanduser("~"), ".keras"))
+    try:
+        with open(os.path.join(home, "keras.json")) as file:
+            return json.load(file).get("backend", "tensorflow")
+    except (OSError, ValueError, AttributeError):
+        return "tensorflow"
+
+
 def quiet_tensorflow():
     """Imports TensorFlow quietly, if rnn_zoo should; returns True if it did."""
-    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    backend = _keras_backend()
     if (backend != "tensorflow" or "tensorflow" in sys.modules
             or "TF_CPP_MIN_LOG_LEVEL" in os.environ):
         return False
