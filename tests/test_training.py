@@ -93,6 +93,14 @@ def test_saving_keeps_earlier_models_metrics_and_history_rows(tmp_path):
     assert run.labels(lambda: ["changed"]) == ["a", "b"]  # a resume reloads them
 
 
+def test_history_reads_csvlogger_na_cells(tmp_path):
+    # Keras' CSVLogger writes NA where an epoch lacks a metric (no validation data).
+    run = Run.start(tmp_path / "r", recipe="demo", arguments=ARGS)
+    run.path("history").write_text("epoch,loss,val_loss\n0,3.0,NA\n1,2.0,1.5\n")
+    rows = run.history()
+    assert rows == [{"epoch": 0.0, "loss": 3.0}, {"epoch": 1.0, "loss": 2.0, "val_loss": 1.5}]
+
+
 def test_default_run_dirs_never_collide(tmp_path):
     from rnn_zoo.training.runs import default_run_dir
 

@@ -312,8 +312,11 @@ class Run:
         with path.open(newline="") as f:
             rows = {}
             for row in csv.DictReader(f):
-                values = {k: float(v) for k, v in row.items() if v not in ("", None)}
-                rows[int(values["epoch"])] = values
+                # Keras' CSVLogger writes "NA" for a metric an epoch lacks
+                # (validation metrics of a run without validation data).
+                values = {k: float(v) for k, v in row.items() if v not in ("", None, "NA")}
+                if "epoch" in values:
+                    rows[int(values["epoch"])] = values
         return [rows[k] for k in sorted(rows)]
 
     def save_model(self, model):
