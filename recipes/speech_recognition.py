@@ -18,11 +18,14 @@ Without a validation split, 10% of the examples (a seeded draw) are held out;
 in a Free Spoken Digit folder (`<digit>_<speaker>_<index>.wav`), recordings
 5-9 of every speaker are the validation split (0-4 are its test split).
 It reports the character and word error rates of greedy and beam-search
-decoding on the validation data.
+decoding on the validation data. Training masks random bands of mel bins
+and of frames (SpecAugment, `--no-spec-augment` to turn it off).
 
-Reference: Graves et al. 2006 (CTC); Amodei et al. 2016 (Deep Speech 2).
+Reference: Graves et al. 2006 (CTC); Amodei et al. 2016 (Deep Speech 2);
+Park et al. 2019 (SpecAugment).
 """
 
+import argparse
 import pathlib
 import re
 
@@ -62,6 +65,17 @@ def parse_args(argv=None):
                        help="one strided convolution per value before the RNN (default 64)")
     model.add_argument("--conv-strides", type=cli.positive_int, default=2,
                        help="time subsampling of each convolution (default 2)")
+    model.add_argument("--spec-augment", action=argparse.BooleanOptionalAction, default=True,
+                       help="SpecAugment masking of the log-mel features in training "
+                       "(Park et al. 2019; default on)")
+    model.add_argument("--freq-masks", type=cli.non_negative_int, default=2,
+                       help="SpecAugment frequency bands per clip (default 2)")
+    model.add_argument("--freq-width", type=cli.non_negative_int, default=8,
+                       help="widest SpecAugment frequency band, in mel bands (default 8)")
+    model.add_argument("--time-masks", type=cli.non_negative_int, default=2,
+                       help="SpecAugment time bands per clip (default 2)")
+    model.add_argument("--time-width", type=cli.non_negative_int, default=10,
+                       help="widest SpecAugment time band, in frames (default 10)")
     group = cli.add_tfds_arguments(
         parser, default="spoken_digit",
         files_help="--audio-dir DIR of .wav files, with --transcripts FILE.tsv or "
@@ -174,6 +188,9 @@ def main(argv=None):
         "speech_recognizer", input_dim=args.mel_bins, vocabulary_size=vocabulary.size,
         sampling_rate=rate, frame_length=frame_length, frame_step=frame_step,
         conv_filters=args.conv_filters or None, conv_strides=args.conv_strides,
+        spec_augment=dict(freq_masks=args.freq_masks, freq_width=args.freq_width,
+                          time_masks=args.time_masks, time_width=args.time_width,
+                          seed=args.seed) if args.spec_augment else None,
         **{k: v for k, v in cli.model_kwargs(args).items()
            if k not in ("embedding_dim", "pooling")})
     subsampling = ctc_subsampling(model)

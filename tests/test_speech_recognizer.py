@@ -88,6 +88,44 @@ def test_waveform_model_saves_and_loads(tmp_path):
     np.testing.assert_allclose(numpy(loaded(waves)), numpy(model(waves)), atol=1e-5)
 
 
+# SpecAugment.
+
+
+def test_spec_augment_masks_bands_in_training_only_and_keeps_the_mask():
+    from rnn_zoo.layers import SpecAugment
+
+    layer = SpecAugment(freq_masks=1, freq_width=3, time_masks=1, time_width=2, seed=3)
+    x = np.random.default_rng(0).normal(size=(4, 6, 8)).astype("float32")
+    mask = np.array([[1] * 6, [1] * 4 + [0] * 2, [1] * 6, [0] * 6], bool)
+    np.testing.assert_array_equal(numpy(layer(x, mask=mask)), x)  # inference: identity
+    y = numpy(layer(x, training=True, mask=mask))
+    assert np.isfinite(y).all()  # an all-padding row too
+    changed = y != x
+    for row in range(3):
+        bins = changed[row].all(axis=0)  # a frequency band covers every frame
+        frames = changed[row].all(axis=1)
+        assert bins.sum() <= 3 and frames.sum() <= 2
+        # What changed is whole bands, set to the row's mean over real frames.
+        assert (changed[row] == (bins[None, :] | frames[:, None])).all()
+        real = x[row][mask[row]]
+        np.testing.assert_allclose(y[row][changed[row]], real.mean(), rtol=1e-5)
+    assert changed[:3].any()  # seed 3 draws some band in some row
+    assert numpy(layer.compute_mask(x, mask)).tolist() == mask.tolist()
+    clone = SpecAugment.from_config(layer.get_config())
+    assert (clone.freq_width, clone.time_masks, clone.seed) == (3, 1, 3)
+
+
+def test_spec_augment_model_predicts_as_without_it_and_trains():
+    model = rnn_zoo.build("speech_recognizer", conv_filters=[4], spec_augment=True, **WAVE)
+    assert model.get_layer("spec_augment").freq_masks == 2
+    plain = rnn_zoo.build("speech_recognizer", conv_filters=[4], **WAVE)
+    plain.set_weights(model.get_weights())  # SpecAugment has no weights
+    waves, labels = synthetic.tone_sequences(2, num_symbols=4, max_length=3, seed=0)
+    np.testing.assert_allclose(numpy(model.predict(waves, verbose=0)),
+                               numpy(plain.predict(waves, verbose=0)), atol=1e-6)
+    assert np.isfinite(model.train_on_batch(waves, labels))
+
+
 # Lengths.
 
 
@@ -171,6 +209,10 @@ def test_error_rates_on_fixtures_of_known_score():
         (dict(conv_strides=0), ValueError, "`conv_strides` must be >= 1"),
         (dict(sampling_rate=8000.0), TypeError, "`sampling_rate` must be an int"),
         (dict(vocabulary_size=1), ValueError, "`vocabulary_size` must be >= 2"),
+        (dict(spec_augment="on"), TypeError, "`spec_augment` must be None.*Received: spec_augment='on'"),
+        (dict(spec_augment={"freq_mask": 1}), ValueError,
+         "Unknown SpecAugment argument 'freq_mask'.*Did you mean 'freq_masks'"),
+        (dict(spec_augment={"time_width": -1}), ValueError, "`time_width` must be >= 0"),
     ],
 )
 def test_bad_arguments(overrides, error, match):

@@ -15,6 +15,7 @@ from rnn_zoo.layers.pooling import (
     MaskedGlobalMaxPooling1D,
 )
 from rnn_zoo.layers.seq2seq_decoder import ScheduledSamplingDecoder
+from rnn_zoo.layers.spec_augment import SpecAugment
 from rnn_zoo.layers.text_line import ColumnFeatures, MaskedConv2D
 from rnn_zoo.layers.tied_logits import TiedLogits, VocabularyIds
 from rnn_zoo.layers.time import FoldTime, FrameMasking, MaskedConv1D, UnfoldTime
@@ -44,6 +45,7 @@ __all__ = [
     "ObservationShapeCheck",
     "ScheduledSamplingDecoder",
     "SimpleRNN",
+    "SpecAugment",
     "TiedLogits",
     "UnfoldTime",
     "UnfoldTurns",

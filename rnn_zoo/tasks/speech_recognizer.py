@@ -10,8 +10,9 @@ import keras
 import numpy as np
 from keras import ops
 
-from rnn_zoo._validation import check_choice, check_float, check_int
+from rnn_zoo._validation import check_choice, check_float, check_int, suggest
 from rnn_zoo.layers.ctc import CTCBlankPadding
+from rnn_zoo.layers.spec_augment import SpecAugment
 from rnn_zoo.layers.time import MaskedConv1D
 from rnn_zoo.registry import register_model
 from rnn_zoo.tasks import _common
@@ -98,6 +99,7 @@ def speech_recognizer(
     conv_filters=None,
     conv_kernel_size=5,
     conv_strides=2,
+    spec_augment=None,
     cell="lstm",
     units=256,
     num_layers=2,
@@ -157,6 +159,10 @@ def speech_recognizer(
         conv_kernel_size: int. Frames each convolution sees. Defaults to 5.
         conv_strides: int. Time subsampling of each convolution; it shortens
             the CTC input, so labels must still fit. Defaults to 2.
+        spec_augment: None, True or dict. SpecAugment's frequency and time
+            masking of the features in training (`rnn_zoo.layers.SpecAugment`;
+            a dict gives its arguments, True its defaults). Defaults to None
+            (off).
         {stack_args}
             Here `units` defaults to 256, `num_layers` to 2 and
             `bidirectional` to `True`.
@@ -197,6 +203,20 @@ def speech_recognizer(
     conv_filters = _check_conv_filters(conv_filters)
     check_int("conv_kernel_size", conv_kernel_size, minimum=1)
     check_int("conv_strides", conv_strides, minimum=1)
+    if not (spec_augment is None or isinstance(spec_augment, (bool, dict))):
+        raise TypeError(
+            "`spec_augment` must be None (off), True (SpecAugment's defaults) or a "
+            "dict of `rnn_zoo.layers.SpecAugment` arguments (freq_masks, freq_width, "
+            f"time_masks, time_width, seed). Received: spec_augment={spec_augment!r}"
+        )
+    if isinstance(spec_augment, dict):
+        known = ("freq_masks", "freq_width", "time_masks", "time_width", "seed")
+        for key in spec_augment:
+            if key not in known:
+                raise ValueError(
+                    f"Unknown SpecAugment argument {key!r} in `spec_augment`: "
+                    f"expected some of {list(known)}.{suggest(key, known)}"
+                )
     stack = validate_stack_args(
         cell=cell, units=units, num_layers=num_layers, bidirectional=bidirectional,
         merge_mode=merge_mode, dropout=dropout, recurrent_dropout=recurrent_dropout,
@@ -224,6 +244,9 @@ def speech_recognizer(
         if mask_value is not None:
             x = keras.layers.Masking(_SILENCE_DB, name="masking")(x)
         x = keras.layers.Rescaling(_DB_SCALE, name="log_mel_scaling")(x)
+    if spec_augment is not None and spec_augment is not False:
+        x = SpecAugment(**({} if spec_augment is True else spec_augment),
+                        name="spec_augment")(x)
     for i, filters in enumerate(conv_filters):
         x = MaskedConv1D(
             filters, conv_kernel_size, strides=conv_strides, name=f"frontend_conv_{i}"
