@@ -108,7 +108,7 @@ def test_spec_augment_masks_bands_in_training_only_and_keeps_the_mask():
         # What changed is whole bands, set to the row's mean over real frames.
         assert (changed[row] == (bins[None, :] | frames[:, None])).all()
         real = x[row][mask[row]]
-        np.testing.assert_allclose(y[row][changed[row]], real.mean(), rtol=1e-5)
+        np.testing.assert_allclose(y[row][changed[row]], real.mean(), atol=1e-6)
     assert changed[:3].any()  # seed 3 draws some band in some row
     assert numpy(layer.compute_mask(x, mask)).tolist() == mask.tolist()
     clone = SpecAugment.from_config(layer.get_config())
