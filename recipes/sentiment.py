@@ -36,7 +36,11 @@ def parse_args(argv=None):
                                learning_rate=2e-3, time_limit=14)
     cli.add_model_arguments(parser, cell="gru", units=64, embedding_dim=128, dropout=0.5,
                             bidirectional=True)
-    parser.add_argument_group("model").add_argument(
+    model_group = parser.add_argument_group("model")
+    model_group.add_argument(
+        "--embedding-dropout", type=cli.rate, default=0.25,
+        help="fraction of tokens whose embedding is zeroed in training (default 0.25)")
+    model_group.add_argument(
         "--pooling", choices=("last", "mean", "max", "attention"), default="max",
         help="how the sequence becomes one vector (default max)")
     group = cli.add_tfds_arguments(parser, default="imdb_reviews",
@@ -169,7 +173,8 @@ def main(argv=None):
           f"is {padding:.1%} of the training batches")
 
     model = session.build("text_classifier", vocabulary_size=vocabulary.size,
-                          num_classes=len(labels), **cli.model_kwargs(args))
+                          num_classes=len(labels), embedding_dropout=args.embedding_dropout,
+                          **cli.model_kwargs(args))
     model.summary()
     session.fit(model, batches["train"], batches.get("validation"))
     metrics = session.evaluate(model, {k: v for k, v in batches.items() if k != "train"})

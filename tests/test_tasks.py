@@ -15,6 +15,7 @@ TEXT = dict(vocabulary_size=10, num_classes=3, embedding_dim=4, units=4)
         ("text_classifier", dict(TEXT, vocabulary_size=1), ValueError, r"`vocabulary_size` must be >= 2\. Received: vocabulary_size=1"),
         ("text_classifier", dict(TEXT, num_classes=1), ValueError, r"`num_classes` must be >= 2: the head is a softmax over the classes\. For a binary task use num_classes=2\. Received: num_classes=1"),
         ("text_classifier", dict(TEXT, num_classes=0), ValueError, r"`num_classes` must be >= 2\. Received: num_classes=0"),
+        ("text_classifier", dict(TEXT, embedding_dropout=1.0), ValueError, r"`embedding_dropout`.*Received: embedding_dropout=1.0"),
         ("text_classifier", dict(TEXT, pooling="avg"), ValueError, r"Unknown pooling 'avg'\..*Received: pooling='avg'"),
         ("text_classifier", dict(TEXT, cell="lsmt"), ValueError, r"Unknown cell 'lsmt'\. Did you mean 'lstm'\?"),
         ("text_classifier", dict(TEXT, embedding_dim=0), ValueError, r"`embedding_dim` must be >= 1\. Received: embedding_dim=0"),
@@ -124,3 +125,18 @@ def test_text_classifier_learns_a_keyword_task():
     model = rnn_zoo.build("text_classifier", vocabulary_size=10, num_classes=3, embedding_dim=8, units=8, pooling="max", learning_rate=0.02)
     model.fit(x.astype("int32"), y, epochs=20, batch_size=32, verbose=0)
     assert model.evaluate(x.astype("int32"), y, verbose=0, return_dict=True)["accuracy"] > 0.9
+
+
+def test_text_classifier_embedding_dropout_drops_whole_tokens_in_training_only():
+    model = rnn_zoo.build("text_classifier", vocabulary_size=10, num_classes=2, embedding_dim=6,
+                          units=4, embedding_dropout=0.5)
+    layer = model.get_layer("embedding_dropout")
+    x = keras.ops.ones((4, 50, 6))
+    dropped = keras.ops.convert_to_numpy(layer(x, training=True))
+    zero_tokens = (dropped == 0).all(-1)
+    # Whole vectors: each token is either all zeros or all 1 / (1 - rate).
+    assert ((dropped == 0) | np.isclose(dropped, 2.0)).all()
+    assert ((dropped == 0).any(-1) == zero_tokens).all() and 0.3 < zero_tokens.mean() < 0.7
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer(x)), keras.ops.convert_to_numpy(x))
+    ids = np.array([[3, 4, 0, 0]])
+    assert model.predict(ids, verbose=0).shape == (1, 2)

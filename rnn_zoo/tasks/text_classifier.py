@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 
+from rnn_zoo._validation import check_float
 from rnn_zoo.registry import register_model
 from rnn_zoo.tasks import _common
 from rnn_zoo.topologies.many_to_one import check_pooling, many_to_one
@@ -31,6 +32,7 @@ def text_classifier(
     vocabulary_size,
     num_classes,
     embedding_dim=128,
+    embedding_dropout=0.0,
     cell="lstm",
     units=128,
     num_layers=1,
@@ -58,6 +60,10 @@ def text_classifier(
         vocabulary_size: int. Number of token ids, padding id 0 included.
         num_classes: int >= 2. Number of classes.
         embedding_dim: int. Width of the token embeddings. Defaults to 128.
+        embedding_dropout: float in [0, 1). Fraction of tokens whose whole
+            embedding vector is zeroed in training (one draw per token, the
+            same for all its features: Gal & Ghahramani 2016's word-level
+            embedding dropout). Defaults to 0.0.
         {stack_args}
         pooling: str. How the sequence becomes one vector, over real tokens
             only: `"last"` (final state), `"mean"`, `"max"` or `"attention"`
@@ -85,6 +91,7 @@ def text_classifier(
         residual=residual,
     )
     check_pooling(pooling)
+    check_float("embedding_dropout", embedding_dropout, low=0.0, high=1.0, high_open=True)
     _common.check_common(
         embedding_dim=embedding_dim, sequence_length=sequence_length, compile=compile,
         learning_rate=learning_rate, global_clipnorm=global_clipnorm, name=name,
@@ -92,6 +99,9 @@ def text_classifier(
 
     tokens = _common.token_input(sequence_length)  # (batch, time)
     x = _common.embed(tokens, vocabulary_size, embedding_dim)  # (batch, time, embed)
+    if embedding_dropout:
+        x = keras.layers.Dropout(embedding_dropout, noise_shape=(None, None, 1),
+                                 name="embedding_dropout")(x)
     x = many_to_one(x, pooling=pooling, name="encoder", **stack)  # (batch, width)
     probabilities = _common.softmax_head(x, num_classes, stack["dropout"])
     model = ZooModel(tokens, probabilities, name=name)  # (batch, num_classes)
