@@ -24,6 +24,8 @@ Tagging with Bidirectional LSTMs" (UD English 1.2: about 94% with words only).
 """
 
 
+import argparse
+
 import rnn_zoo  # noqa: F401 (first: TensorFlow starts without its C++ log lines)
 import tensorflow as tf
 
@@ -45,7 +47,10 @@ def parse_args(argv=None):
                                    files_help="CoNLL-U: --train-file, --validation-file, "
                                    "--test-file")
     cli.add_split_file_arguments(group, "CoNLL-U")
-    group.add_argument("--lowercase", action="store_true", help="lowercase the words")
+    group.add_argument("--lowercase", action=argparse.BooleanOptionalAction, default=True,
+                       help="lowercase the word vocabulary; the character encoder still "
+                       "reads the cased word (default on: 94.15%% against 93.69%% dev UPOS "
+                       "on UD EWT)")
     group.add_argument("--max-tokens", type=cli.positive_int, default=None,
                        help="keep the most frequent words only (default: all)")
     cli.add_tagger_arguments(parser, char_features=True, char_embedding_dim=30, char_units=50,

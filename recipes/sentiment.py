@@ -38,8 +38,9 @@ def parse_args(argv=None):
                             bidirectional=True)
     model_group = parser.add_argument_group("model")
     model_group.add_argument(
-        "--embedding-dropout", type=cli.rate, default=0.25,
-        help="fraction of tokens whose embedding is zeroed in training (default 0.25)")
+        "--embedding-dropout", type=cli.rate, default=0.0,
+        help="fraction of tokens whose embedding is zeroed in training (default 0: "
+        "0.25 gave 86.68%% against 89.94%% IMDB validation accuracy)")
     model_group.add_argument(
         "--pooling", choices=("last", "mean", "max", "attention"), default="max",
         help="how the sequence becomes one vector (default max)")
