@@ -8,10 +8,10 @@ through tensorflow-datasets, or on your own CoNLL-U files:
         --validation-file en_ewt-ud-dev.conllu --test-file en_ewt-ud-test.conllu
     python recipes/predict.py runs/pos_tagging "The cat sat on the mat ."
 
-Defaults: words (100-dim embeddings) plus a character-level word encoder
-(a BiLSTM of 50 units per direction over 30-dim character embeddings,
-Lample et al. 2016), frequency-based word dropout (alpha 0.25, Kiperwasser &
-Goldberg 2016), one BiLSTM of 128 units, dropout 0.33, a softmax head, Adam
+Defaults: lowercased words (100-dim embeddings) plus a character-level word encoder
+(a BiLSTM of 50 units per direction over 30-dim embeddings of the cased characters,
+Lample et al. 2016), frequency-based word dropout (alpha 0.5, Kiperwasser &
+Goldberg 2016), one BiLSTM of 128 units, dropout 0.5, a softmax head, Adam
 at 2e-3, early stopping on validation accuracy and an 18-minute time limit.
 Multiword-token lines (`3-4 don't`) are skipped on both paths: files and
 TFDS (which keeps them as tokens tagged `_`).
@@ -41,7 +41,7 @@ MULTIWORD_TAG = "_"  # TFDS' UPOS name for a multiword token's range line
 def parse_args(argv=None):
     parser = cli.recipe_parser(RECIPE, __doc__, epochs=30, batch_size=32, patience=3,
                                learning_rate=2e-3, time_limit=18)
-    cli.add_model_arguments(parser, cell="lstm", units=128, embedding_dim=100, dropout=0.33,
+    cli.add_model_arguments(parser, cell="lstm", units=128, embedding_dim=100, dropout=0.5,
                             bidirectional=True)
     group = cli.add_tfds_arguments(parser, default="universal_dependencies/en_ewt",
                                    files_help="CoNLL-U: --train-file, --validation-file, "
@@ -54,7 +54,7 @@ def parse_args(argv=None):
     group.add_argument("--max-tokens", type=cli.positive_int, default=None,
                        help="keep the most frequent words only (default: all)")
     cli.add_tagger_arguments(parser, char_features=True, char_embedding_dim=30, char_units=50,
-                             word_dropout=0.25)
+                             word_dropout=0.5)
     args = parser.parse_args(argv)
     cli.check_split_files(parser, args)
     return args
