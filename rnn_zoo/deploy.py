@@ -99,6 +99,52 @@ def _quantized_copy(model, mode):
     return copy
 
 
+def check_exportable(model, format, *, input_shapes=None):
+    """Refuses, before any work, what `export(model, path, format)` refuses
+    without trying: an unknown format, a backend or a missing package the
+    format needs, and a loop over a dynamic time axis for LiteRT. Recipes
+    call it before training, so `--export` fails in seconds, not hours.
+
+    Returns:
+        The `input_signature` `export` passes to Keras.
+
+    Raises:
+        ValueError: as `export` does, naming the model, format and reason.
+    """
+    import keras
+
+    _check_format(format)
+    backend = keras.backend.backend()
+    if backend != "tensorflow" and format != "saved_model":
+        raise ValueError(
+            f"Cannot export model {model.name!r} to {format!r} on the {backend} "
+            "backend: Keras converts to ONNX and LiteRT through TensorFlow "
+            "here. Export on the TensorFlow backend (KERAS_BACKEND=tensorflow); "
+            "the weights are the same. Received: "
+            f"format={format!r}, backend={backend!r}"
+        )
+    _require(format)
+    signature = _signature(model, input_shapes)
+    static = input_shapes is not None and all(
+        None not in spec.shape.as_list() for spec in keras.tree.flatten(signature)
+    )
+    if format == "litert" and not static:
+        loops = _loops_over_time(model)
+        if loops:
+            raise ValueError(
+                f"Cannot export model {model.name!r} to 'litert': its recurrent "
+                f"layer(s) {loops} loop over the time axis with TensorFlow "
+                "TensorList ops, which LiteRT's builtin ops lack (they need the "
+                "Flex delegate, which ai-edge-litert does not ship) unless every "
+                "input shape is static. Pass static `input_shapes` (batch and "
+                "time fixed, e.g. input_shapes=(1, 32)), export "
+                "`rnn_zoo.streaming_model(model)` (one step, no loop), or "
+                "export to 'onnx' or 'saved_model'. "
+                f"Received: format='litert'"
+            )
+    return signature
+
+
 def export(model, path, format="saved_model", *, input_shapes=None, quantize=None,
            verbose=False):
     """Exports a Keras model for serving, through Keras' `model.export`.
@@ -163,34 +209,7 @@ def export(model, path, format="saved_model", *, input_shapes=None, quantize=Non
             f"{folder} already holds files. Pick another path. "
             f"Received: path={str(path)!r}"
         )
-    backend = keras.backend.backend()
-    if backend != "tensorflow" and format != "saved_model":
-        raise ValueError(
-            f"Cannot export model {model.name!r} to {format!r} on the {backend} "
-            "backend: Keras converts to ONNX and LiteRT through TensorFlow "
-            "here. Export on the TensorFlow backend (KERAS_BACKEND=tensorflow); "
-            "the weights are the same. Received: "
-            f"format={format!r}, backend={backend!r}"
-        )
-    _require(format)
-    signature = _signature(model, input_shapes)
-    static = input_shapes is not None and all(
-        None not in spec.shape.as_list() for spec in keras.tree.flatten(signature)
-    )
-    if format == "litert" and not static:
-        loops = _loops_over_time(model)
-        if loops:
-            raise ValueError(
-                f"Cannot export model {model.name!r} to 'litert': its recurrent "
-                f"layer(s) {loops} loop over the time axis with TensorFlow "
-                "TensorList ops, which LiteRT's builtin ops lack (they need the "
-                "Flex delegate, which ai-edge-litert does not ship) unless every "
-                "input shape is static. Pass static `input_shapes` (batch and "
-                "time fixed, e.g. input_shapes=(1, 32)), export "
-                "`rnn_zoo.streaming_model(model)` (one step, no loop), or "
-                "export to 'onnx' or 'saved_model'. "
-                f"Received: format='litert'"
-            )
+    signature = check_exportable(model, format, input_shapes=input_shapes)
     if quantize is not None:
         model = _quantized_copy(model, quantize)
     folder.mkdir(parents=True, exist_ok=True)
@@ -345,7 +364,11 @@ class ExportedModel:
 
         return run
 
-    def predict(self, inputs):
+    def predict(self, inputs, batch_size=None, verbose=None):
+        """Runs the artefact on `inputs`, `batch_size` rows at a time (all at
+        once by default); `verbose` is accepted for `keras.Model.predict`'s
+        callers and ignored."""
+        del verbose
         if isinstance(inputs, dict):
             unknown = sorted(set(inputs) - set(self.input_names))
             if unknown:
@@ -361,7 +384,11 @@ class ExportedModel:
                 f"{self.input_names}. Received: {len(arrays)} input(s)"
             )
         arrays = [np.asarray(a).astype(d) for a, d in zip(arrays, self.input_dtypes)]
-        outputs = [np.asarray(o) for o in self._run(arrays)]
+        rows = len(arrays[0])
+        step = rows if not batch_size else int(batch_size)
+        chunks = [[np.asarray(o) for o in self._run([a[i:i + step] for a in arrays])]
+                  for i in range(0, max(rows, 1), max(step, 1))]
+        outputs = [np.concatenate(parts) for parts in zip(*chunks)]
         return outputs[0] if len(outputs) == 1 else outputs
 
     __call__ = predict
