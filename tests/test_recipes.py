@@ -447,6 +447,10 @@ def test_export_refused_before_training_and_by_recipes_that_decode(tmp_path, cap
         predict(run_dir, "ROMEO:", extra=["--format", "onnx"])
     assert exit_info.value.code == 2
     assert "the recipe 'char_lm' answers with the Keras model" in capsys.readouterr().err
+    from rnn_zoo.training import Run
+
+    with pytest.raises(ValueError, match=r"Unknown model format 'onxx'. Expected 'keras' or"):
+        Run.open(run_dir, format="onxx")
 
 
 def test_unknown_tfds_name_says_how_to_use_own_files(tmp_path):
