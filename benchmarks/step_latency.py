@@ -11,10 +11,14 @@ or a server would:
   the whole loop compiled in one function (tf.function with XLA on
   TensorFlow); per token = its time / N (the 3-token prompt and the call's
   fixed cost included). `keras_generate_marginal` is the cost of one more
-  token: (time of 2N tokens - time of N) / N, per repeat.
+  token: (median time of 2N tokens - median time of N) / N.
 - `onnxruntime`: the exported step run by `rnn_zoo.load_exported(...)`
   (`onnxruntime.InferenceSession`, CPU provider, its default threads),
   `predict([ids, *states])` per token, argmax in NumPy.
+- `onnxruntime_1thread`: the same ONNX file in an `InferenceSession` of
+  one intra-op thread (`SessionOptions.intra_op_num_threads = 1`): a batch
+  of one has little to split, and spinning worker threads compete with
+  everything else on a shared machine.
 - `litert`: the same with the LiteRT interpreter (`ai-edge-litert`, its
   default threads).
 
@@ -58,7 +62,8 @@ CONFIGS = {
     "lstm64_vocab100": (100, 32, 64),
     "lstm256_vocab10k": (10_000, 128, 256),
 }
-METHODS = ("keras_generate", "keras_generate_marginal", "onnxruntime", "litert")
+METHODS = ("keras_generate", "keras_generate_marginal", "onnxruntime", "onnxruntime_1thread",
+           "litert")
 PROMPT = [5, 9, 7]
 
 
@@ -66,8 +71,8 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--configs", nargs="+", choices=sorted(CONFIGS),
                         default=list(CONFIGS))
-    parser.add_argument("--tokens", type=int, default=200, help="tokens per timed run")
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--tokens", type=int, default=500, help="tokens per timed run")
+    parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--out", type=pathlib.Path, default=ROOT / "results")
     parser.add_argument("--smoke", action="store_true",
                         help="one tiny model, few tokens, one repeat: checks the script runs")
@@ -118,6 +123,26 @@ def exported_loop(exported, state_specs, prompt, steps):
     return out
 
 
+class OneThreadONNX:
+    """The exported ONNX file in a session of one intra-op thread, with
+    `predict(list of arrays)` like `load_exported`'s."""
+
+    def __init__(self, exported):
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1
+        self.session = onnxruntime.InferenceSession(
+            str(exported.path / exported.manifest["file"]), options,
+            providers=["CPUExecutionProvider"])
+        self.names = [i.name for i in self.session.get_inputs()]
+        if sorted(self.names) == sorted(exported.input_names):
+            self.names = exported.input_names
+
+    def predict(self, arrays):
+        return self.session.run(None, dict(zip(self.names, arrays)))
+
+
 def timed(fn):
     start = time.perf_counter()
     result = fn()
@@ -153,14 +178,19 @@ def measure(name, sizes, args, folder):
         exported = rnn_zoo.load_exported(path)
         methods["onnxruntime" if fmt == "onnx" else "litert"] = (
             lambda e=exported: exported_loop(e, step.state_specs, PROMPT, n))
+        if fmt == "onnx":
+            single = OneThreadONNX(exported)
+            methods["onnxruntime_1thread"] = (
+                lambda e=single: exported_loop(e, step.state_specs, PROMPT, n))
     tokens = {m: fn() for m, fn in methods.items()}  # warm-up: compiles, first runs
     times = {m: [] for m in methods}
     for _ in range(args.repeats):
         for m, fn in methods.items():
             seconds, _ = timed(fn)
             times[m].append(1e6 * seconds / n)
-    times["keras_generate_marginal"] = [
-        t2 - t for t, t2 in zip(times["keras_generate"], times.pop("keras_generate_2n"))]
+    double = times.pop("keras_generate_2n")
+    marginal = statistics.median(double) - statistics.median(times["keras_generate"])
+    times["keras_generate_marginal"] = [marginal]  # one figure, from the medians
     tokens["keras_generate_marginal"] = tokens.pop("keras_generate_2n")[:n]
     reference = tokens["keras_generate"]
     for m in METHODS:
@@ -170,7 +200,8 @@ def measure(name, sizes, args, folder):
             "method": m, "tokens": n, "repeats": len(t),
             "median_us_per_token": statistics.median(t), "min_us": min(t), "max_us": max(t),
             "greedy_tokens_equal_to_keras": agreement(tokens[m], reference),
-            "export_seconds": export_seconds.get({"onnxruntime": "onnx"}.get(m, m)),
+            "export_seconds": export_seconds.get(
+                "onnx" if m.startswith("onnxruntime") else m),
             "load_average": os.getloadavg()[0],
         }
 

@@ -112,10 +112,10 @@ def test_step_latency_smoke(tmp_path):
         pytest.skip("ONNX and LiteRT export go through TensorFlow")
     rows = load("step_latency").main(["--smoke", "--out", str(tmp_path)])
     assert [r["method"] for r in rows] == ["keras_generate", "keras_generate_marginal",
-                                           "onnxruntime", "litert"]
+                                           "onnxruntime", "onnxruntime_1thread", "litert"]
     assert all(r["median_us_per_token"] > 0 for r in rows if r["method"] != "keras_generate_marginal")
     # Same weights, greedy: the exported step models pick Keras' tokens.
     assert all(r["greedy_tokens_equal_to_keras"] == r["tokens"] == 5 for r in rows)
     table = (tmp_path / "step_latency_smoke.md").read_text()
     assert "| smoke | `onnxruntime` |" in table and "Machine:" in table
-    assert len((tmp_path / "step_latency_smoke.jsonl").read_text().splitlines()) == 5
+    assert len((tmp_path / "step_latency_smoke.jsonl").read_text().splitlines()) == 6
