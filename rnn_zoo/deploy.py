@@ -87,6 +87,9 @@ def _quantized_copy(model, mode):
     stays as it is)."""
     import keras
 
+    steps = [layer for layer in model.layers if isinstance(layer, _StreamingStep)]
+    if steps:  # a streaming model: quantize the trained model it steps through
+        return streaming_model(_quantized_copy(steps[0].source, mode), part=steps[0].part)
     copy = keras.models.clone_model(model)
     copy.set_weights(model.get_weights())
     try:
@@ -99,7 +102,7 @@ def _quantized_copy(model, mode):
     return copy
 
 
-def check_exportable(model, format, *, input_shapes=None):
+def check_exportable(model, format, *, input_shapes=None, quantize=None):
     """Refuses, before any work, what `export(model, path, format)` refuses
     without trying: an unknown format, a backend or a missing package the
     format needs, and a loop over a dynamic time axis for LiteRT. Recipes
@@ -114,6 +117,20 @@ def check_exportable(model, format, *, input_shapes=None):
     import keras
 
     _check_format(format)
+    if quantize is not None and quantize not in QUANTIZATIONS:
+        raise ValueError(
+            f"Unknown quantization {quantize!r}. Expected None or one of "
+            f"{list(QUANTIZATIONS)}. Received: quantize={quantize!r}"
+        )
+    if quantize == "int8" and format == "litert":
+        raise ValueError(
+            f"Cannot export model {model.name!r} to 'litert' with quantize='int8': "
+            "Keras' int8 Dense layers multiply int8 inputs by int8 kernels "
+            "(BatchMatMul on int8 tensors), which the LiteRT converter's builtin "
+            "fully_connected op does not take. Export int8 to 'onnx' or "
+            "'saved_model', or export to 'litert' without quantize. "
+            "Received: format='litert', quantize='int8'"
+        )
     backend = keras.backend.backend()
     if backend != "tensorflow" and format != "saved_model":
         raise ValueError(
@@ -165,8 +182,10 @@ def export(model, path, format="saved_model", *, input_shapes=None, quantize=Non
             model that loops over time.
         quantize: None or `"int8"`. Apply Keras' `model.quantize("int8")` to
             a copy of the model first (weights of `Dense`, `EinsumDense` and
-            `Embedding` layers stored as int8; recurrent kernels stay float).
-            Defaults to `None`.
+            `Embedding` layers stored as int8; recurrent kernels stay float;
+            a streaming model is rebuilt on a quantized copy of its trained
+            model). ONNX and SavedModel only: LiteRT's converter refuses
+            Keras' int8 matmuls. Defaults to `None`.
         verbose: bool. Let Keras print its export messages. Defaults to
             `False`.
 
@@ -197,11 +216,7 @@ def export(model, path, format="saved_model", *, input_shapes=None, quantize=Non
             f"Received: model of type {type(model).__name__}"
         )
     _check_format(format)
-    if quantize is not None and quantize not in QUANTIZATIONS:
-        raise ValueError(
-            f"Unknown quantization {quantize!r}. Expected None or one of "
-            f"{list(QUANTIZATIONS)}. Received: quantize={quantize!r}"
-        )
+    check_exportable(model, format, input_shapes=input_shapes, quantize=quantize)
     folder = pathlib.Path(path)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise ValueError(
@@ -209,7 +224,7 @@ def export(model, path, format="saved_model", *, input_shapes=None, quantize=Non
             f"{folder} already holds files. Pick another path. "
             f"Received: path={str(path)!r}"
         )
-    signature = check_exportable(model, format, input_shapes=input_shapes)
+    signature = _signature(model, input_shapes)
     if quantize is not None:
         model = _quantized_copy(model, quantize)
     folder.mkdir(parents=True, exist_ok=True)
@@ -235,8 +250,10 @@ def export(model, path, format="saved_model", *, input_shapes=None, quantize=Non
                          input_signature=signature, **kwargs)
     except Exception as error:
         shutil.rmtree(folder, ignore_errors=True)
-        reason = str(error).strip().splitlines()
-        reason = reason[-1] if reason else type(error).__name__
+        lines = str(error).strip().splitlines()
+        # A converter's message ends with notes; its first "error:" line says why.
+        errors = [line for line in lines if "error:" in line]
+        reason = (errors or lines[-1:] or [type(error).__name__])[0]
         raise ValueError(
             f"Cannot export model {model.name!r} to {format!r}: "
             f"{type(error).__name__}: {reason[:600]}"

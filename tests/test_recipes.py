@@ -435,6 +435,10 @@ def test_export_refused_before_training_and_by_recipes_that_decode(tmp_path, cap
         recipe("sentiment").main(["--train-file", str(train), "--run-dir",
                                   str(tmp_path / "run"), "--export", "litert", *TINY, *ONE_WAY])
     assert not (tmp_path / "run" / "model.keras").exists()
+    with pytest.raises(ValueError, match=r"--quantize int8 quantizes the exported model and "
+                       r"needs --export FORMAT"):
+        recipe("sentiment").main(["--train-file", str(train), "--run-dir",
+                                  str(tmp_path / "run"), "--quantize", "int8", *TINY, *ONE_WAY])
     with pytest.raises(SystemExit):
         recipe("sentiment").parse_args(["--export", "onxx"])
     assert "invalid choice: 'onxx'" in capsys.readouterr().err

@@ -101,7 +101,7 @@ EXPORT_FORMATS = ("saved_model", "onnx", "litert")  # rnn_zoo.deploy.FORMATS
 
 
 def add_export_arguments(parser):
-    """`--export FORMAT [FORMAT ...]`: after training, the session writes
+    """`--export FORMAT [FORMAT ...]` and `--quantize int8`: after training, the session writes
     `export/<format>/` into the run with `rnn_zoo.export` (the run's
     `model.keras` is saved first; a format the model cannot take is refused
     before training where that is known, and otherwise reported after it,
@@ -112,6 +112,10 @@ def add_export_arguments(parser):
                        help="after training, also write export/<FORMAT>/ into the run: "
                        f"any of {', '.join(EXPORT_FORMATS)} (rnn_zoo.export; serve it with "
                        "rnn_zoo.load_exported or recipes/predict.py RUN --format FORMAT)")
+    group.add_argument("--quantize", choices=("int8",), default=None,
+                       help="with --export: export Keras' model.quantize('int8') of the "
+                       "trained model (Dense and Embedding weights as int8, recurrent "
+                       "kernels float; onnx and saved_model); model.keras stays float")
     return group
 
 

@@ -43,7 +43,7 @@ FILES = {
 # Recipe arguments a resume may change: they do not change the model or the
 # data it sees, only how long and how loudly it trains.
 RESUMABLE_ARGUMENTS = ("epochs", "resume", "verbose", "time_limit", "distribute",
-                       "sample_every", "run_dir", "export")
+                       "sample_every", "run_dir", "export", "quantize")
 
 
 def _jsonable(value):
@@ -273,8 +273,9 @@ class Run:
                 f"train with --export {format}."
             )
 
-    def export(self, model, format):
-        """Writes `export/<format>/` with `rnn_zoo.export(model, ...)`. An
+    def export(self, model, format, *, quantize=None):
+        """Writes `export/<format>/` with `rnn_zoo.export(model, ...)`
+        (`quantize="int8"`: of an int8 copy; the manifest says so). An
         earlier export of that format (a resumed run) is replaced only once
         the new one is written (its model stays in `checkpoints/`).
 
@@ -291,7 +292,7 @@ class Run:
         staged, target = root / f".{format}.new", root / format
         if staged.exists():
             shutil.rmtree(staged)
-        export(model, staged, format=format)
+        export(model, staged, format=format, quantize=quantize)
         if target.exists():
             shutil.rmtree(target)
         os.replace(staged, target)

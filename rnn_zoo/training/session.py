@@ -89,9 +89,15 @@ class Session:
         take for a reason known without trying (`rnn_zoo.deploy.check_exportable`)."""
         from rnn_zoo.deploy import check_exportable
 
+        quantize = getattr(self.args, "quantize", None)
+        if quantize and not self._export_formats():
+            raise ValueError(
+                f"--quantize {quantize} quantizes the exported model and needs "
+                "--export FORMAT (onnx or saved_model). Received: --quantize "
+                f"{quantize} without --export")
         for format in self._export_formats():
             try:
-                check_exportable(model, format)
+                check_exportable(model, format, quantize=quantize)
             except ValueError as error:
                 raise ValueError(
                     f"--export {format}: {error} Nothing was trained; drop "
@@ -105,7 +111,8 @@ class Session:
         done, failures = {}, []
         for format in self._export_formats():
             try:
-                folder = self.run.export(model, format)
+                folder = self.run.export(model, format,
+                                         quantize=getattr(self.args, "quantize", None))
             except Exception as error:  # the run is saved: report, never lose it
                 reason = str(error) if isinstance(error, ValueError) else (
                     f"{type(error).__name__}: {error}")
