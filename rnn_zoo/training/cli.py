@@ -9,6 +9,7 @@ import math
 import pathlib
 
 from rnn_zoo.cells import CELLS
+from rnn_zoo.deploy import FORMATS, QUANTIZATIONS
 from rnn_zoo.training.distribute import STRATEGIES
 
 
@@ -97,7 +98,7 @@ def recipe_parser(recipe, description, *, epochs=10, batch_size=64, learning_rat
     return parser
 
 
-EXPORT_FORMATS = ("saved_model", "onnx", "litert")  # rnn_zoo.deploy.FORMATS
+EXPORT_FORMATS = FORMATS  # rnn_zoo.export's formats
 
 
 def add_export_arguments(parser):
@@ -112,7 +113,7 @@ def add_export_arguments(parser):
                        help="after training, also write export/<FORMAT>/ into the run: "
                        f"any of {', '.join(EXPORT_FORMATS)} (rnn_zoo.export; serve it with "
                        "rnn_zoo.load_exported or recipes/predict.py RUN --format FORMAT)")
-    group.add_argument("--quantize", choices=("int8",), default=None,
+    group.add_argument("--quantize", choices=QUANTIZATIONS, default=None,
                        help="with --export: export Keras' model.quantize('int8') of the "
                        "trained model (Dense and Embedding weights as int8, recurrent "
                        "kernels float; onnx and saved_model); model.keras stays float")
