@@ -18,6 +18,9 @@ from rnn_zoo import data
 from rnn_zoo.training import Session, cli
 
 RECIPE = "mnist_rows"
+# recipes/predict.py --format onnx (saved_model, litert): `predict` is one
+# model.predict call, which an exported artefact answers too.
+PREDICTS_FROM_EXPORT = True
 
 
 def parse_args(argv=None):

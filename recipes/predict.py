@@ -7,6 +7,13 @@ answers or translations, whichever the run's recipe trained.
 
 Each input is one command-line argument (or one line of --input-file). For
 question answering an input is `question ||| context`.
+
+`--format onnx` (or `saved_model`, `litert`) answers with the run's
+`export/<format>/` (a recipe's `--export`) in that format's own runtime,
+without building the Keras model, for the recipes whose answers are one
+`predict` call (sentiment, mnist_rows, video_classification):
+
+    python recipes/predict.py runs/sentiment --format onnx "a wonderful film"
 """
 
 import argparse
@@ -43,15 +50,24 @@ def main(argv=None):
     parser.add_argument("--temperature", type=cli.positive_float, default=0.8,
                         help="sampling temperature for language models (default 0.8)")
     parser.add_argument("--seed", type=cli.non_negative_int, default=0)
+    parser.add_argument("--format", choices=("keras",) + cli.EXPORT_FORMATS, default="keras",
+                        help="answer with model.keras (default) or the run's export/<FORMAT>/ "
+                        "(rnn_zoo.load_exported; no Keras model is built)")
     args = parser.parse_args(argv)
     inputs = list(args.inputs) + (read_lines(args.input_file) if args.input_file else [])
     if not inputs:
         parser.error("give at least one input (an argument or --input-file)")
     try:
-        run = Run.open(args.run_dir)
-    except (FileNotFoundError, ValueError) as error:  # not a run, or unfinished
+        run = Run.open(args.run_dir, format=args.format)
+    except (FileNotFoundError, ValueError) as error:  # not a run, unfinished, no export
         parser.error(str(error))
     module = recipe_module(run.config["recipe"])
+    if args.format != "keras" and not getattr(module, "PREDICTS_FROM_EXPORT", False):
+        parser.error(
+            f"--format {args.format}: the recipe {run.config['recipe']!r} answers with "
+            "the Keras model (its answers take more than one predict call: decoding, "
+            "search or CRF), so it cannot answer from an export. Use --format keras, "
+            "or rnn_zoo.streaming_model and rnn_zoo.export for a generation step.")
     outputs = module.predict(run, inputs, max_new_tokens=args.max_new_tokens,
                              temperature=args.temperature, seed=args.seed)
     for text in outputs:

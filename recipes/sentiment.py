@@ -29,6 +29,9 @@ from rnn_zoo import data
 from rnn_zoo.training import Session, cli
 
 RECIPE = "sentiment"
+# recipes/predict.py --format onnx (saved_model, litert): `predict` is one
+# model.predict call, which an exported artefact answers too.
+PREDICTS_FROM_EXPORT = True
 
 
 def parse_args(argv=None):

@@ -87,6 +87,9 @@ def _quantized_copy(model, mode):
     stays as it is)."""
     import keras
 
+    steps = [layer for layer in model.layers if isinstance(layer, _StreamingStep)]
+    if steps:  # a streaming model: quantize the trained model it steps through
+        return streaming_model(_quantized_copy(steps[0].source, mode), part=steps[0].part)
     copy = keras.models.clone_model(model)
     copy.set_weights(model.get_weights())
     try:
@@ -97,6 +100,66 @@ def _quantized_copy(model, mode):
             f"{type(error).__name__}: {error}"
         ) from error
     return copy
+
+
+def check_exportable(model, format, *, input_shapes=None, quantize=None):
+    """Refuses, before any work, what `export(model, path, format)` refuses
+    without trying: an unknown format, a backend or a missing package the
+    format needs, and a loop over a dynamic time axis for LiteRT. Recipes
+    call it before training, so `--export` fails in seconds, not hours.
+
+    Returns:
+        The `input_signature` `export` passes to Keras.
+
+    Raises:
+        ValueError: as `export` does, naming the model, format and reason.
+    """
+    import keras
+
+    _check_format(format)
+    if quantize is not None and quantize not in QUANTIZATIONS:
+        raise ValueError(
+            f"Unknown quantization {quantize!r}. Expected None or one of "
+            f"{list(QUANTIZATIONS)}. Received: quantize={quantize!r}"
+        )
+    if quantize == "int8" and format == "litert":
+        raise ValueError(
+            f"Cannot export model {model.name!r} to 'litert' with quantize='int8': "
+            "Keras' int8 Dense layers multiply int8 inputs by int8 kernels "
+            "(BatchMatMul on int8 tensors), which the LiteRT converter's builtin "
+            "fully_connected op does not take. Export int8 to 'onnx' or "
+            "'saved_model', or export to 'litert' without quantize. "
+            "Received: format='litert', quantize='int8'"
+        )
+    backend = keras.backend.backend()
+    if backend != "tensorflow" and format != "saved_model":
+        raise ValueError(
+            f"Cannot export model {model.name!r} to {format!r} on the {backend} "
+            "backend: Keras converts to ONNX and LiteRT through TensorFlow "
+            "here. Export on the TensorFlow backend (KERAS_BACKEND=tensorflow); "
+            "the weights are the same. Received: "
+            f"format={format!r}, backend={backend!r}"
+        )
+    _require(format)
+    signature = _signature(model, input_shapes)
+    static = input_shapes is not None and all(
+        None not in spec.shape.as_list() for spec in keras.tree.flatten(signature)
+    )
+    if format == "litert" and not static:
+        loops = _loops_over_time(model)
+        if loops:
+            raise ValueError(
+                f"Cannot export model {model.name!r} to 'litert': its recurrent "
+                f"layer(s) {loops} loop over the time axis with TensorFlow "
+                "TensorList ops, which LiteRT's builtin ops lack (they need the "
+                "Flex delegate, which ai-edge-litert does not ship) unless every "
+                "input shape is static. Pass static `input_shapes` (batch and "
+                "time fixed, e.g. input_shapes=(1, 32)), export "
+                "`rnn_zoo.streaming_model(model)` (one step, no loop), or "
+                "export to 'onnx' or 'saved_model'. "
+                f"Received: format='litert'"
+            )
+    return signature
 
 
 def export(model, path, format="saved_model", *, input_shapes=None, quantize=None,
@@ -119,8 +182,10 @@ def export(model, path, format="saved_model", *, input_shapes=None, quantize=Non
             model that loops over time.
         quantize: None or `"int8"`. Apply Keras' `model.quantize("int8")` to
             a copy of the model first (weights of `Dense`, `EinsumDense` and
-            `Embedding` layers stored as int8; recurrent kernels stay float).
-            Defaults to `None`.
+            `Embedding` layers stored as int8; recurrent kernels stay float;
+            a streaming model is rebuilt on a quantized copy of its trained
+            model). ONNX and SavedModel only: LiteRT's converter refuses
+            Keras' int8 matmuls. Defaults to `None`.
         verbose: bool. Let Keras print its export messages. Defaults to
             `False`.
 
@@ -151,11 +216,7 @@ def export(model, path, format="saved_model", *, input_shapes=None, quantize=Non
             f"Received: model of type {type(model).__name__}"
         )
     _check_format(format)
-    if quantize is not None and quantize not in QUANTIZATIONS:
-        raise ValueError(
-            f"Unknown quantization {quantize!r}. Expected None or one of "
-            f"{list(QUANTIZATIONS)}. Received: quantize={quantize!r}"
-        )
+    check_exportable(model, format, input_shapes=input_shapes, quantize=quantize)
     folder = pathlib.Path(path)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise ValueError(
@@ -163,34 +224,7 @@ def export(model, path, format="saved_model", *, input_shapes=None, quantize=Non
             f"{folder} already holds files. Pick another path. "
             f"Received: path={str(path)!r}"
         )
-    backend = keras.backend.backend()
-    if backend != "tensorflow" and format != "saved_model":
-        raise ValueError(
-            f"Cannot export model {model.name!r} to {format!r} on the {backend} "
-            "backend: Keras converts to ONNX and LiteRT through TensorFlow "
-            "here. Export on the TensorFlow backend (KERAS_BACKEND=tensorflow); "
-            "the weights are the same. Received: "
-            f"format={format!r}, backend={backend!r}"
-        )
-    _require(format)
     signature = _signature(model, input_shapes)
-    static = input_shapes is not None and all(
-        None not in spec.shape.as_list() for spec in keras.tree.flatten(signature)
-    )
-    if format == "litert" and not static:
-        loops = _loops_over_time(model)
-        if loops:
-            raise ValueError(
-                f"Cannot export model {model.name!r} to 'litert': its recurrent "
-                f"layer(s) {loops} loop over the time axis with TensorFlow "
-                "TensorList ops, which LiteRT's builtin ops lack (they need the "
-                "Flex delegate, which ai-edge-litert does not ship) unless every "
-                "input shape is static. Pass static `input_shapes` (batch and "
-                "time fixed, e.g. input_shapes=(1, 32)), export "
-                "`rnn_zoo.streaming_model(model)` (one step, no loop), or "
-                "export to 'onnx' or 'saved_model'. "
-                f"Received: format='litert'"
-            )
     if quantize is not None:
         model = _quantized_copy(model, quantize)
     folder.mkdir(parents=True, exist_ok=True)
@@ -216,8 +250,10 @@ def export(model, path, format="saved_model", *, input_shapes=None, quantize=Non
                          input_signature=signature, **kwargs)
     except Exception as error:
         shutil.rmtree(folder, ignore_errors=True)
-        reason = str(error).strip().splitlines()
-        reason = reason[-1] if reason else type(error).__name__
+        lines = str(error).strip().splitlines()
+        # A converter's message ends with notes; its first "error:" line says why.
+        errors = [line for line in lines if "error:" in line]
+        reason = (errors or lines[-1:] or [type(error).__name__])[0]
         raise ValueError(
             f"Cannot export model {model.name!r} to {format!r}: "
             f"{type(error).__name__}: {reason[:600]}"
@@ -345,7 +381,11 @@ class ExportedModel:
 
         return run
 
-    def predict(self, inputs):
+    def predict(self, inputs, batch_size=None, verbose=None):
+        """Runs the artefact on `inputs`, `batch_size` rows at a time (all at
+        once by default); `verbose` is accepted for `keras.Model.predict`'s
+        callers and ignored."""
+        del verbose
         if isinstance(inputs, dict):
             unknown = sorted(set(inputs) - set(self.input_names))
             if unknown:
@@ -361,7 +401,11 @@ class ExportedModel:
                 f"{self.input_names}. Received: {len(arrays)} input(s)"
             )
         arrays = [np.asarray(a).astype(d) for a, d in zip(arrays, self.input_dtypes)]
-        outputs = [np.asarray(o) for o in self._run(arrays)]
+        rows = len(arrays[0])
+        step = rows if not batch_size else int(batch_size)
+        chunks = [[np.asarray(o) for o in self._run([a[i:i + step] for a in arrays])]
+                  for i in range(0, max(rows, 1), max(step, 1))]
+        outputs = [np.concatenate(parts) for parts in zip(*chunks)]
         return outputs[0] if len(outputs) == 1 else outputs
 
     __call__ = predict

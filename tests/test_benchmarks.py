@@ -101,3 +101,55 @@ def test_gpu_rnn_smoke_writes_rows_as_they_come(tmp_path):
     lines = (tmp_path / "g.jsonl").read_text().splitlines()
     assert len(lines) == len(result["rows"])
     assert "| gru256 | training | torch | rnn_zoo |" in (tmp_path / "g.md").read_text()
+
+
+def test_step_latency_smoke(tmp_path):
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("ai_edge_litert")
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("ONNX and LiteRT export go through TensorFlow")
+    rows = load("step_latency").main(["--smoke", "--out", str(tmp_path)])
+    assert [r["method"] for r in rows] == ["keras_generate", "keras_generate_marginal",
+                                           "onnxruntime", "onnxruntime_1thread", "litert"]
+    assert all(r["median_us_per_token"] > 0 for r in rows if r["method"] != "keras_generate_marginal")
+    # Same weights, greedy: the exported step models pick Keras' tokens.
+    assert all(r["greedy_tokens_equal_to_keras"] == r["tokens"] == 5 for r in rows)
+    table = (tmp_path / "step_latency_smoke.md").read_text()
+    assert "| smoke | `onnxruntime` |" in table and "Machine:" in table
+    assert len((tmp_path / "step_latency_smoke.jsonl").read_text().splitlines()) == 6
+
+
+def test_export_accuracy_on_a_tiny_int8_sentiment_run(tmp_path):
+    """A sentiment smoke run with `--export onnx --quantize int8`, then
+    `export_accuracy.py` scores Keras, a float ONNX and the run's int8 ONNX
+    on the run's own validation split."""
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("tf2onnx")
+    import csv
+
+    reviews = [("a wonderful moving film", "pos"), ("dull and far too long", "neg"),
+               ("great acting , great story", "pos"), ("awful , just awful", "neg")] * 5
+    train = tmp_path / "train.csv"
+    with train.open("w", newline="") as f:
+        csv.writer(f).writerows([("text", "label"), *reviews])
+    spec = importlib.util.spec_from_file_location("recipe_sentiment_q",
+                                                  ROOT / "recipes" / "sentiment.py")
+    sentiment = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sentiment)
+    run_dir = tmp_path / "run"
+    sentiment.main(["--train-file", str(train), "--run-dir", str(run_dir), "--epochs", "1",
+                    "--batch-size", "4", "--units", "4", "--embedding-dim", "4", "--cell",
+                    "simple_rnn", "--verbose", "0", "--no-bidirectional",
+                    "--export", "onnx", "--quantize", "int8"])
+    manifest = json.loads((run_dir / "export" / "onnx" / "rnn_zoo_export.json").read_text())
+    assert manifest["quantize"] == "int8"
+    result = load("export_accuracy").main([str(run_dir), "--out", str(tmp_path / "out")])
+    rows = {r["model"]: r for r in result["rows"]}
+    assert set(rows) == {"keras", "onnx_float", "export/onnx (int8)"}
+    assert result["validation_texts"] == 4  # 20% of 20 texts, the recipe's draw
+    assert rows["onnx_float"]["max_abs_probability_difference"] < 1e-4
+    assert rows["onnx_float"]["same_label_as_keras"] == 1.0
+    assert 0 <= rows["export/onnx (int8)"]["accuracy"] <= 1
+    assert "| export/onnx (int8) |" in (tmp_path / "out" / "export_accuracy.md").read_text()

@@ -5,6 +5,8 @@ streaming step (tiny shapes); the sweep over every registered model and
 format is `-m slow`.
 """
 
+import pathlib
+
 import keras
 import numpy as np
 import pytest
@@ -139,6 +141,38 @@ def test_litert_refuses_a_loop_over_a_dynamic_time_axis(tmp_path):
                        r"'litert'.*TensorList.*static `input_shapes`"):
         rnn_zoo.export(model, tmp_path / "lite", format="litert")
     assert not (tmp_path / "lite").exists()
+
+
+@needs_tf
+def test_int8_export_is_smaller_close_and_recorded(tmp_path):
+    """`quantize="int8"`: Keras' int8 Dense/Embedding in the artefact, close to
+    the float model; a streaming model is rebuilt on an int8 copy; LiteRT is
+    refused with the reason; a run's `export` passes it on."""
+    export_runtime("onnx")
+    from rnn_zoo.training import Run
+
+    model = rnn_zoo.build("text_classifier", vocabulary_size=2000, num_classes=3,
+                          embedding_dim=16, units=4)
+    x = np.random.default_rng(0).integers(1, 2000, (3, 6))
+    x[0, 3:] = 0
+    float_folder = rnn_zoo.export(model, tmp_path / "float", format="onnx")
+    run = Run.start(tmp_path / "run", recipe="demo", arguments={})
+    int8_folder = run.export(model, "onnx", quantize="int8")
+    exported = rnn_zoo.load_exported(int8_folder)
+    assert exported.manifest["quantize"] == "int8"
+    size = lambda f: (pathlib.Path(f) / "model.onnx").stat().st_size  # noqa: E731
+    assert size(int8_folder) < size(float_folder) / 2  # the 2000 x 16 embedding as int8
+    np.testing.assert_allclose(exported.predict(x), model.predict(x, verbose=0), atol=1e-2)
+    lm, data = tiny("language_model")
+    step = rnn_zoo.streaming_model(lm)
+    ids = np.array([1, 2])
+    state = [np.zeros((2,) + s[1:], d) for s, d in step.state_specs]
+    quantized = rnn_zoo.load_exported(rnn_zoo.export(step, tmp_path / "step", format="onnx",
+                                                     quantize="int8"))
+    np.testing.assert_allclose(quantized.predict([ids, *state])[0],
+                               keras.ops.convert_to_numpy(step([ids, *state])[0]), atol=1e-2)
+    with pytest.raises(ValueError, match=r"to 'litert' with quantize='int8'.*BatchMatMul"):
+        rnn_zoo.export(step, tmp_path / "lite", format="litert", quantize="int8")
 
 
 # Every registered model, every format (-m slow) -----------------------------

@@ -6,7 +6,9 @@ import csv
 import importlib.util
 import json
 import pathlib
+import re
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -369,6 +371,90 @@ def test_sentiment_smoke_buckets_and_predicts(tmp_path):
     assert_run_saved(run_dir, vocabularies=("vocabulary", "labels"))
     outputs = predict(run_dir, "a great film", "dull")
     assert len(outputs) == 2 and outputs[0].split()[0] in ("pos", "neg")
+
+
+def test_sentiment_export_then_predict_from_onnx_without_keras(tmp_path, monkeypatch, capsys):
+    """`--export onnx saved_model`: the run is saved first; ONNX is written,
+    a failing format is reported (exit 1) without losing the run; predict.py
+    `--format onnx` answers like the `.keras` path without loading it."""
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("tf2onnx")
+    import rnn_zoo
+    from rnn_zoo import deploy
+
+    real_export = deploy.export
+
+    def export_or_fail(model, path, format="saved_model", **kwargs):
+        if format == "saved_model":
+            raise ValueError(f"Cannot export model {model.name!r} to 'saved_model': test")
+        return real_export(model, path, format=format, **kwargs)
+
+    monkeypatch.setattr(deploy, "export", export_or_fail)
+    train = write_table(tmp_path / "train.csv", [("text", "label"), *REVIEWS])
+    run_dir = tmp_path / "run"
+    with pytest.raises(SystemExit, match=r"run is saved in .*but --export saved_model: "
+                       r"Cannot export model 'text_classifier' to 'saved_model': test"):
+        recipe("sentiment").main(["--train-file", str(train), "--run-dir", str(run_dir),
+                                  "--export", "onnx", "saved_model", *TINY, *ONE_WAY])
+    assert_run_saved(run_dir, vocabularies=("vocabulary", "labels"))
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["export"]["onnx"] == "export/onnx"
+    assert "test" in metrics["export"]["saved_model"]["failed"]
+    assert (run_dir / "export" / "onnx" / "model.onnx").is_file()
+    assert not (run_dir / "export" / "saved_model").exists()
+
+    texts = ["a great film", "dull", "awful , just awful and far too long"]
+    from_keras = predict(run_dir, *texts)
+    keras_probs = rnn_zoo.training.Run.open(run_dir).load_model().predict(
+        np.array([[2, 3, 4, 0], [5, 0, 0, 0]]), verbose=0)
+
+    def no_keras(*args, **kwargs):
+        raise AssertionError("--format onnx loaded the Keras model")
+
+    monkeypatch.setattr(rnn_zoo.saving, "load_model", no_keras)
+    monkeypatch.setattr(keras.saving, "load_model", no_keras)
+    assert predict(run_dir, *texts, extra=["--format", "onnx"]) == from_keras
+    onnx_probs = rnn_zoo.training.Run.open(run_dir, format="onnx").load_model().predict(
+        np.array([[2, 3, 4, 0], [5, 0, 0, 0]]), verbose=0)
+    np.testing.assert_allclose(onnx_probs, keras_probs, atol=1e-5)
+
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        predict(run_dir, "dull", extra=["--format", "saved_model"])
+    assert exit_info.value.code == 2
+    assert re.search(r"has no saved_model export \(export/saved_model/\): it has the "
+                     r"export\(s\) \['onnx'\].*rnn_zoo.export\(.*--export saved_model",
+                     capsys.readouterr().err.replace("\n", " "))
+
+
+def test_export_refused_before_training_and_by_recipes_that_decode(tmp_path, capsys):
+    pytest.importorskip("ai_edge_litert")
+    train = write_table(tmp_path / "train.csv", [("text", "label"), *REVIEWS])
+    with pytest.raises(ValueError, match=r"--export litert: Cannot export model "
+                       r"'text_classifier' to 'litert'.*TensorList.*Nothing was trained"):
+        recipe("sentiment").main(["--train-file", str(train), "--run-dir",
+                                  str(tmp_path / "run"), "--export", "litert", *TINY, *ONE_WAY])
+    assert not (tmp_path / "run" / "model.keras").exists()
+    with pytest.raises(ValueError, match=r"--quantize int8 quantizes the exported model and "
+                       r"needs --export FORMAT"):
+        recipe("sentiment").main(["--train-file", str(train), "--run-dir",
+                                  str(tmp_path / "run"), "--quantize", "int8", *TINY, *ONE_WAY])
+    with pytest.raises(SystemExit):
+        recipe("sentiment").parse_args(["--export", "onxx"])
+    assert "invalid choice: 'onxx'" in capsys.readouterr().err
+    # A run whose recipe generates token by token answers only with Keras.
+    run_dir = tmp_path / "char_run"
+    write(run_dir / "config.json", json.dumps({"recipe": "char_lm", "arguments": {}}))
+    write(run_dir / "model.keras", "")
+    write(run_dir / "export" / "onnx" / "rnn_zoo_export.json", "{}")
+    with pytest.raises(SystemExit) as exit_info:
+        predict(run_dir, "ROMEO:", extra=["--format", "onnx"])
+    assert exit_info.value.code == 2
+    assert "the recipe 'char_lm' answers with the Keras model" in capsys.readouterr().err
+    from rnn_zoo.training import Run
+
+    with pytest.raises(ValueError, match=r"Unknown model format 'onxx'. Expected 'keras' or"):
+        Run.open(run_dir, format="onxx")
 
 
 def test_unknown_tfds_name_says_how_to_use_own_files(tmp_path):

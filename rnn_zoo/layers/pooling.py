@@ -74,7 +74,9 @@ class MaskedGlobalMaxPooling1D(keras.layers.Layer):
         if mask is None:
             return ops.max(inputs, axis=1)
         keep = ops.expand_dims(ops.cast(mask, "bool"), -1)  # (batch, time, 1)
-        lowest = ops.full_like(inputs, float("-inf"))
+        # Masked steps take the row's own minimum (never above a real step),
+        # not -inf: the ONNX export turns a filled -inf into NaN.
+        lowest = ops.min(inputs, axis=1, keepdims=True)
         pooled = ops.max(ops.where(keep, inputs, lowest), axis=1)
         any_real = ops.any(keep, axis=1)  # (batch, 1)
         return ops.where(any_real, pooled, ops.zeros_like(pooled))

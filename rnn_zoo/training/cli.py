@@ -9,6 +9,7 @@ import math
 import pathlib
 
 from rnn_zoo.cells import CELLS
+from rnn_zoo.deploy import FORMATS, QUANTIZATIONS
 from rnn_zoo.training.distribute import STRATEGIES
 
 
@@ -44,7 +45,7 @@ def recipe_parser(recipe, description, *, epochs=10, batch_size=64, learning_rat
 
     Options: `--run-dir`, `--resume`, `--epochs`, `--steps-per-epoch`,
     `--batch-size`, `--learning-rate`, `--global-clipnorm`, `--patience`,
-    `--time-limit`, `--seed`, `--distribute`, `--verbose`. Abbreviated
+    `--time-limit`, `--seed`, `--distribute`, `--verbose`, `--export`. Abbreviated
     options are refused (`allow_abbrev=False`), so a typo never silently
     picks another option.
 
@@ -93,7 +94,30 @@ def recipe_parser(recipe, description, *, epochs=10, batch_size=64, learning_rat
                        "GPUs or logical CPUs) or multi_worker (TF_CONFIG) (default none)")
     group.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1,
                        help="Keras progress: 0 silent, 1 bar, 2 one line per epoch (default 1)")
+    add_export_arguments(parser)
     return parser
+
+
+EXPORT_FORMATS = FORMATS  # rnn_zoo.export's formats
+
+
+def add_export_arguments(parser):
+    """`--export FORMAT [FORMAT ...]` and `--quantize int8`: after training, the session writes
+    `export/<format>/` into the run with `rnn_zoo.export` (the run's
+    `model.keras` is saved first; a format the model cannot take is refused
+    before training where that is known, and otherwise reported after it,
+    the run kept)."""
+    group = parser.add_argument_group("export")
+    group.add_argument("--export", nargs="+", choices=EXPORT_FORMATS, default=None,
+                       metavar="FORMAT",
+                       help="after training, also write export/<FORMAT>/ into the run: "
+                       f"any of {', '.join(EXPORT_FORMATS)} (rnn_zoo.export; serve it with "
+                       "rnn_zoo.load_exported or recipes/predict.py RUN --format FORMAT)")
+    group.add_argument("--quantize", choices=QUANTIZATIONS, default=None,
+                       help="with --export: export Keras' model.quantize('int8') of the "
+                       "trained model (Dense and Embedding weights as int8, recurrent "
+                       "kernels float; onnx and saved_model); model.keras stays float")
+    return group
 
 
 MODEL_ARGUMENTS = ("cell", "units", "num_layers", "embedding_dim", "dropout", "bidirectional",

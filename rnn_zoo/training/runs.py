@@ -12,6 +12,7 @@ runs/char_lm/
   metrics.json     final evaluation, padding fraction, wall time, hardware
   samples.txt      generated text or predictions
   logs/            TensorBoard
+  export/<format>/ with --export: rnn_zoo.export's artefact (onnx, saved_model, litert)
 ```
 """
 
@@ -22,6 +23,7 @@ import math
 import os
 import pathlib
 import platform
+import shutil
 
 import keras
 
@@ -35,12 +37,13 @@ FILES = {
     "metrics": "metrics.json",
     "samples": "samples.txt",
     "logs": "logs",
+    "export": "export",
 }
 
 # Recipe arguments a resume may change: they do not change the model or the
 # data it sees, only how long and how loudly it trains.
 RESUMABLE_ARGUMENTS = ("epochs", "resume", "verbose", "time_limit", "distribute",
-                       "sample_every", "run_dir")
+                       "sample_every", "run_dir", "export", "quantize")
 
 
 def _jsonable(value):
@@ -207,8 +210,21 @@ class Run:
         return cls(directory, config, resumed=True)
 
     @classmethod
-    def open(cls, directory):
-        """Opens a saved run to use its model (`generate`, `predict`)."""
+    def open(cls, directory, *, format="keras"):
+        """Opens a saved run to use its model (`generate`, `predict`).
+
+        Args:
+            directory: the run directory.
+            format: `"keras"` (default: `load_model` loads `model.keras`) or
+                an export format (`"onnx"`, `"saved_model"`, `"litert"`):
+                `load_model` then returns the run's `export/<format>/` run
+                by its own runtime (`rnn_zoo.load_exported`), without
+                building the Keras model.
+
+        Raises:
+            FileNotFoundError: no run, an unfinished one, or no export of
+                that format (saying which exist and how to make one).
+        """
         directory = pathlib.Path(directory)
         config_path = directory / FILES["config"]
         if not config_path.is_file():
@@ -222,7 +238,65 @@ class Run:
                 f"The run in {str(directory)!r} has no {FILES['model']} yet: its "
                 "training did not finish. Resume it with the recipe and --resume."
             )
+        if format != "keras":
+            run._check_export(format)
+        run.format = format
         return run
+
+    format = "keras"
+
+    def exports(self):
+        """The formats the run has exported (`export/<format>/` folders)."""
+        from rnn_zoo.deploy import MANIFEST
+
+        root = self.path("export")
+        if not root.is_dir():
+            return []
+        return sorted(p.name for p in root.iterdir() if (p / MANIFEST).is_file())
+
+    def _check_export(self, format):
+        from rnn_zoo.deploy import FORMATS
+
+        if format not in FORMATS:
+            raise ValueError(
+                f"Unknown model format {format!r}. Expected 'keras' or one of "
+                f"{list(FORMATS)}. Received: format={format!r}")
+        if format not in self.exports():
+            have = self.exports()
+            raise FileNotFoundError(
+                f"The run in {str(self.directory)!r} has no {format} export "
+                f"(export/{format}/): it has "
+                + (f"the export(s) {have} and " if have else "no exports, only ")
+                + f"{FILES['model']}. Make one with `rnn_zoo.export("
+                f"rnn_zoo.load_model({str(self.path('model'))!r}), "
+                f"{str(self.path('export') / format)!r}, format={format!r})`, or "
+                f"train with --export {format}."
+            )
+
+    def export(self, model, format, *, quantize=None):
+        """Writes `export/<format>/` with `rnn_zoo.export(model, ...)`
+        (`quantize="int8"`: of an int8 copy; the manifest says so). An
+        earlier export of that format (a resumed run) is replaced only once
+        the new one is written (its model stays in `checkpoints/`).
+
+        Returns:
+            The folder written.
+
+        Raises:
+            ValueError: `rnn_zoo.export`'s, naming model, format and reason
+                (nothing of the run is touched).
+        """
+        from rnn_zoo.deploy import export
+
+        root = self.path("export")
+        staged, target = root / f".{format}.new", root / format
+        if staged.exists():
+            shutil.rmtree(staged)
+        export(model, staged, format=format, quantize=quantize)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(staged, target)
+        return target
 
     @property
     def arguments(self):
@@ -289,7 +363,15 @@ class Run:
         return labels
 
     def load_model(self, path=None):
-        """Loads the run's model (or another `.keras` file of it), `safe_mode=True`."""
+        """Loads the run's model (or another `.keras` file of it), `safe_mode=True`.
+
+        A run opened with `Run.open(..., format="onnx")` (or another export
+        format) returns its exported artefact instead, as an
+        `rnn_zoo.deploy.ExportedModel` (`predict` like Keras' own)."""
+        if path is None and self.format != "keras":
+            from rnn_zoo.deploy import load_exported
+
+            return load_exported(self.path("export") / self.format)
         from rnn_zoo.saving import load_model
 
         return load_model(path or self.path("model"))

@@ -75,8 +75,53 @@ class Session:
             if self.run.state == "finished":
                 print(f"[{self.recipe}] continuing from {self.run.path('model')} "
                       f"after {self.run.epochs_done()} epochs")
-                return self.run.load_model()
-            return rnn_zoo.build(name, **kwargs)
+                model = self.run.load_model()
+            else:
+                model = rnn_zoo.build(name, **kwargs)
+        self._check_exports(model)
+        return model
+
+    def _export_formats(self):
+        return list(dict.fromkeys(getattr(self.args, "export", None) or ()))
+
+    def _check_exports(self, model):
+        """`--export`: refuses, before training, a format the model cannot
+        take for a reason known without trying (`rnn_zoo.deploy.check_exportable`)."""
+        from rnn_zoo.deploy import check_exportable
+
+        quantize = getattr(self.args, "quantize", None)
+        if quantize and not self._export_formats():
+            raise ValueError(
+                f"--quantize {quantize} quantizes the exported model and needs "
+                "--export FORMAT (onnx or saved_model). Received: --quantize "
+                f"{quantize} without --export")
+        for format in self._export_formats():
+            try:
+                check_exportable(model, format, quantize=quantize)
+            except ValueError as error:
+                raise ValueError(
+                    f"--export {format}: {error} Nothing was trained; drop "
+                    f"{format!r} from --export (the run's model.keras can be "
+                    "exported later with rnn_zoo.export)."
+                ) from None
+
+    def _export(self, model):
+        """`--export`: writes `export/<format>/` per format, after the run is
+        saved; returns `({format: folder or {"failed": reason}}, failures)`."""
+        done, failures = {}, []
+        for format in self._export_formats():
+            try:
+                folder = self.run.export(model, format,
+                                         quantize=getattr(self.args, "quantize", None))
+            except Exception as error:  # the run is saved: report, never lose it
+                reason = str(error) if isinstance(error, ValueError) else (
+                    f"{type(error).__name__}: {error}")
+                done[format] = {"failed": reason}
+                failures.append(f"--export {format}: {reason}")
+                continue
+            done[format] = str(folder.relative_to(self.run.directory))
+            print(f"[{self.recipe}] exported {model.name!r} to {format}: {folder}")
+        return done, failures
 
     def fit(self, model, train, validation=None, *, callbacks=(), monitor=None):
         """`model.fit` with the training aids (`training_callbacks`) and the
@@ -224,10 +269,16 @@ class Session:
             data: dict of facts about the data (sizes, padding fraction).
 
         Returns:
-            The metrics dict as written to `metrics.json`.
+            The metrics dict as written to `metrics.json` (with `--export`,
+            `"export"`: the folder per format).
+
+        Raises:
+            SystemExit: an `--export` format failed (after everything else
+                is saved; `metrics.json` names the reason).
         """
         run = self.run
         run.save_model(model)
+        exports, failures = self._export(model)
         rows = run.history()
         if rows:
             plot_history(rows, run.path("curves"), title=f"{self.recipe}: {run.directory.name}")
@@ -242,6 +293,8 @@ class Session:
         })
         if data:
             figures["data"] = data
+        if exports:
+            figures["export"] = exports
         figures = run.save_metrics(figures)
         if samples:
             run.write_samples(samples, heading="final")
@@ -254,6 +307,10 @@ class Session:
         if samples:
             print(f"\n{samples}")
         print(f"\n[{self.recipe}] use it: python recipes/predict.py {run.directory} ...")
+        if failures:
+            raise SystemExit(
+                f"[{self.recipe}] the run is saved in {run.directory} (model.keras, "
+                "metrics.json), but " + "; ".join(failures))
         return figures
 
 
