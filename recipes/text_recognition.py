@@ -38,6 +38,7 @@ from rnn_zoo.training import Session, cli
 
 RECIPE = "text_recognition"
 MASK_VALUE = -1.0
+PAD_MULTIPLE = 64  # transcribed batches are padded to a few widths: few traces
 
 
 def non_negative_float(text):
@@ -53,17 +54,21 @@ def non_negative_float(text):
 
 def parse_args(argv=None):
     parser = cli.recipe_parser(RECIPE, __doc__, epochs=30, batch_size=32, patience=4,
-                               learning_rate=1e-3)
+                               learning_rate=2e-3)
     model = cli.add_model_arguments(parser, cell="lstm", units=128, num_layers=2,
                                     bidirectional=True)
-    model.add_argument("--height", type=cli.positive_int, default=32,
-                       help="pixel rows every line is scaled to (default 32)")
+    model.add_argument("--height", type=cli.positive_int, default=24,
+                       help="pixel rows every line is scaled to (default 24; try 32 or "
+                       "more for handwriting scans)")
     model.add_argument("--conv-filters", type=cli.positive_int, nargs="+",
-                       default=[32, 64, 96],
-                       help="one convolution (3x3, ReLU, max pool) per value (default 32 64 96)")
+                       default=[16, 32, 64],
+                       help="one convolution (3x3, ReLU, max pool) per value (default 16 32 64)")
     model.add_argument("--conv-pool-widths", type=cli.positive_int, nargs="+",
                        default=[2, 2, 1],
                        help="width subsampling of each convolution (default 2 2 1)")
+    model.add_argument("--conv-batch-norm", action=argparse.BooleanOptionalAction,
+                       default=True,
+                       help="batch normalisation in each convolution (default on)")
     group = parser.add_argument_group(
         "data (one of --text-file, --image-dir or --tfds)")
     group.add_argument("--text-file", type=pathlib.Path,
@@ -194,20 +199,25 @@ def batches(images, labels, *, batch_size, shuffle, seed):
 
 
 def transcribe(model, vocabulary, images, *, strategy="greedy", beam_width=8, batch_size=64):
-    """Reads each `(width, height)` image to text (CTC greedy or beam search)."""
-    texts = []
+    """Reads each `(width, height)` image to text (CTC greedy or beam search).
+
+    `strategy` may also be a tuple of strategies: the model then runs once
+    and the result is `{strategy: texts}`.
+    """
+    strategies = (strategy,) if isinstance(strategy, str) else tuple(strategy)
+    out = {s: [None] * len(images) for s in strategies}
     order = np.argsort([image.shape[0] for image in images])  # batches of similar width
-    out = [None] * len(images)
     for start in range(0, len(images), batch_size):
         idx = order[start : start + batch_size]
-        batch = text_lines.pad_images([images[i] for i in idx], MASK_VALUE)
+        batch = text_lines.pad_images([images[i] for i in idx], MASK_VALUE,
+                                      multiple=PAD_MULTIPLE)
         probabilities = model.predict(batch, verbose=0)
-        for i, text in zip(idx, ctc_decode(probabilities, strategy=strategy,
-                                           beam_width=beam_width,
-                                           vocabulary=vocabulary.tokens)):
-            out[i] = text
-    texts.extend(out)
-    return texts
+        for name in strategies:
+            for i, text in zip(idx, ctc_decode(probabilities, strategy=name,
+                                               beam_width=beam_width,
+                                               vocabulary=vocabulary.tokens)):
+                out[name][i] = text
+    return out[strategy] if isinstance(strategy, str) else out
 
 
 def error_rates(references, hypotheses):
@@ -226,7 +236,7 @@ def main(argv=None):
     model = session.build(
         "text_recognizer", image_height=args.height, vocabulary_size=vocabulary.size,
         mask_value=MASK_VALUE, conv_filters=args.conv_filters,
-        conv_pool_widths=args.conv_pool_widths,
+        conv_pool_widths=args.conv_pool_widths, conv_batch_norm=args.conv_batch_norm,
         **{k: v for k, v in cli.model_kwargs(args).items()
            if k not in ("embedding_dim", "pooling")})
 
@@ -246,14 +256,14 @@ def main(argv=None):
     session.fit(model, train, validation)
     metrics = session.evaluate(model, {"validation": validation})
     images, references = examples["validation"]
-    for strategy in ("greedy", "beam"):
-        hypotheses = transcribe(model, vocabulary, images, strategy=strategy,
-                                beam_width=args.beam_width)
-        cer, wer = error_rates(references, hypotheses)
+    hypotheses = transcribe(model, vocabulary, images, strategy=("greedy", "beam"),
+                            beam_width=args.beam_width)
+    for strategy, texts in hypotheses.items():
+        cer, wer = error_rates(references, texts)
         metrics[f"validation_cer_{strategy}"] = cer
         metrics[f"validation_wer_{strategy}"] = wer
     samples = "\n".join(f"{h!r} (reference {r!r})" for h, r in
-                        zip(transcribe(model, vocabulary, images[:8]), references[:8]))
+                        zip(hypotheses["greedy"][:8], references[:8]))
     return session.finish(model, metrics, samples=samples, data={
         "examples": {k: len(v[0]) for k, v in examples.items()},
         "vocabulary_size": vocabulary.size, "height": args.height,

@@ -98,6 +98,32 @@ def test_masked_conv2d_ignores_padding_columns():
         keras.ops.convert_to_numpy(layer.compute_mask(padded, mask)), [[1, 1, 1, 0, 0]])
 
 
+def test_masked_conv2d_batch_norm_counts_only_real_columns():
+    layer = MaskedConv2D(3, kernel_size=3, pool_size=(2, 2), batch_norm=True)
+    image = np.random.default_rng(0).uniform(size=(2, 5, 4)).astype("float32")
+    padded = np.concatenate([image, np.full((2, 7, 4), -1.0, "float32")], axis=1)
+    mask = np.array([[True] * 5 + [False] * 7] * 2)
+    for training in (True, False):  # batch statistics, then moving averages
+        a = keras.ops.convert_to_numpy(layer(image, training=training))
+        b = keras.ops.convert_to_numpy(layer(padded, mask=mask, training=training))
+        np.testing.assert_allclose(b[:, :3], a, atol=1e-5)
+        assert np.all(b[:, 3:] == 0)
+    # Normalised: each channel's outputs before the ReLU have batch mean 0,
+    # so about half of them are cut (no pooling here to hide that).
+    flat = MaskedConv2D(3, kernel_size=3, pool_size=(1, 1), batch_norm=True)
+    a = keras.ops.convert_to_numpy(flat(image + 5.0, training=True))
+    assert 0.25 < np.mean(a > 0) < 0.75
+    clone = MaskedConv2D.from_config(layer.get_config())
+    assert clone.batch_norm is True
+    model = text_recognizer(image_height=8, vocabulary_size=5, units=2, num_layers=1,
+                            conv_filters=[2], conv_pool_widths=[1], conv_batch_norm=True)
+    assert model.get_layer("frontend_conv_0").norm is not None
+    with pytest.raises(TypeError, match="`batch_norm` must be True or False"):
+        MaskedConv2D(2, 3, batch_norm=1)
+    with pytest.raises(TypeError, match="`conv_batch_norm` must be True or False"):
+        text_recognizer(image_height=8, vocabulary_size=5, conv_batch_norm="yes")
+
+
 def test_text_line_layer_and_builder_errors():
     with pytest.raises(ValueError, match="images read column by column"):
         MaskedConv2D(2, 3)(np.zeros((1, 4), "float32"))
@@ -161,6 +187,52 @@ def test_read_line_folder(tmp_path):
     (tmp_path / "missing.tsv").write_text("b.png\thello\n")
     with pytest.raises(ValueError, match="no image"):
         text_lines.read_line_folder(tmp_path, tmp_path / "missing.tsv")
+
+
+def test_pad_images_rounds_the_width_up():
+    images = [np.ones((5, 4), "float32"), np.ones((3, 4), "float32")]
+    batch = text_lines.pad_images(images, -1.0, multiple=4)
+    assert batch.shape == (2, 8, 4)
+    assert np.all(batch[0, 5:] == -1.0) and np.all(batch[1, :3] == 1.0)
+    assert text_lines.pad_images(images).shape == (2, 5, 4)
+    with pytest.raises(ValueError, match="`multiple` must be >= 1"):
+        text_lines.pad_images(images, multiple=0)
+
+
+def test_text_recognition_transcribes_with_several_strategies_at_once():
+    module = recipe("text_recognition")
+    keras.utils.set_random_seed(0)
+    vocabulary = Vocabulary.adapt(["ab", "ba"], split="character")
+    model = text_recognizer(image_height=8, vocabulary_size=vocabulary.size, units=4,
+                            num_layers=1, conv_filters=[2], conv_pool_widths=[2])
+    rng = np.random.default_rng(0)
+    images = [rng.uniform(size=(w, 8)).astype("float32") for w in (9, 70, 30)]
+    both = module.transcribe(model, vocabulary, images, strategy=("greedy", "beam"),
+                             beam_width=2, batch_size=2)
+    assert both["greedy"] == module.transcribe(model, vocabulary, images, batch_size=2)
+    assert both["beam"] == module.transcribe(model, vocabulary, images, strategy="beam",
+                                             beam_width=2, batch_size=2)
+    # Padding to a multiple of 64 columns changes no reading.
+    alone = [module.transcribe(model, vocabulary, [image])[0] for image in images]
+    assert both["greedy"] == alone and any(both["greedy"])  # not all blank
+
+
+def test_text_recognition_defaults_fit_narrow_lines():
+    module = recipe("text_recognition")
+    args = module.parse_args(["--text-file", "x.txt"])
+    assert args.conv_batch_norm and not module.parse_args(
+        ["--text-file", "x.txt", "--no-conv-batch-norm"]).conv_batch_norm
+    model = text_recognizer(image_height=args.height, vocabulary_size=40, units=2,
+                            num_layers=1, conv_filters=args.conv_filters,
+                            conv_pool_widths=args.conv_pool_widths,
+                            conv_batch_norm=args.conv_batch_norm)
+    # The narrowest characters at the longest line length, with repeats:
+    # every rendered line must leave CTC enough frames at the default height.
+    line = "ill. lil, ill; lil: ill, lil. il"[: args.max_chars]
+    vocabulary = Vocabulary.adapt([line], split="character")
+    for font in text_lines.find_fonts() or [None]:
+        image = text_lines.render_text_line(line, height=args.height, font=font)
+        check_text_line_lengths(model, [image.shape[0]], [vocabulary.encode(line).numpy()])
 
 
 def test_text_recognition_recipe_error_rates():

@@ -243,10 +243,13 @@ def read_line_folder(image_dir, transcripts, *, height=32):
     return images, texts
 
 
-def pad_images(images, mask_value=-1.0):
-    """Stacks `(width, height)` images into `(batch, max_width, height)`,
-    right-padded with `mask_value`."""
+def pad_images(images, mask_value=-1.0, *, multiple=1):
+    """Stacks `(width, height)` images into `(batch, width, height)`,
+    right-padded with `mask_value` to the widest image's width rounded up to
+    a multiple of `multiple` (so that batches come in few shapes)."""
+    check_int("multiple", multiple, minimum=1)
     width = max(image.shape[0] for image in images)
+    width = -(-width // multiple) * multiple
     batch = np.full((len(images), width, images[0].shape[1]), mask_value, "float32")
     for i, image in enumerate(images):
         batch[i, : image.shape[0]] = image

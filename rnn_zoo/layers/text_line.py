@@ -27,8 +27,11 @@ class MaskedConv2D(keras.layers.Layer):
     Masked columns are zeroed, the image is zero-padded by `kernel_size - 1`
     on both axes (the extra one right/below for even kernels) and convolved
     with `"valid"` padding, so each output pixel sees the same neighbourhood
-    as `"same"` padding would give it; outputs on masked columns are zeroed
-    again, the width is zero-padded to a multiple of `pool_size[0]`, and
+    as `"same"` padding would give it; with `batch_norm`, a
+    `BatchNormalization` whose batch statistics count only the real columns
+    comes between the convolution and the ReLU. Outputs on masked columns
+    are zeroed again, the width is zero-padded to a multiple of
+    `pool_size[0]`, and
     `MaxPooling2D(pool_size)` subsamples both axes (after ReLU, a zero never
     wins a max over real values, and padding columns hold zeros).
 
@@ -37,6 +40,10 @@ class MaskedConv2D(keras.layers.Layer):
         kernel_size: int. Height and width of the square kernel.
         pool_size: tuple of 2 ints `(width, height)`. Max-pooling window and
             stride. Defaults to `(2, 2)`.
+        batch_norm: bool. Normalise the convolution's outputs (batch
+            statistics over real columns only, moving averages with momentum
+            0.9) before the ReLU; CTC training then converges in far fewer
+            steps. Defaults to `False`.
 
     Masks: takes a `(batch, width)` mask; output column `j` is real when
     input column `j * pool_size[0]` is. With right-padded images, padding
@@ -50,15 +57,23 @@ class MaskedConv2D(keras.layers.Layer):
     (2, 4, 4, 4)
     """
 
-    def __init__(self, filters, kernel_size, pool_size=(2, 2), **kwargs):
+    def __init__(self, filters, kernel_size, pool_size=(2, 2), batch_norm=False, **kwargs):
         super().__init__(**kwargs)
+        if not isinstance(batch_norm, bool):
+            raise TypeError(
+                f"`batch_norm` must be True or False. Received: batch_norm={batch_norm!r}"
+            )
         self.filters = filters
         self.kernel_size = kernel_size
         self.pool_size = tuple(pool_size)
+        self.batch_norm = batch_norm
         self.supports_masking = True
         self.conv = keras.layers.Conv2D(
-            filters, kernel_size, padding="valid", activation="relu", name="conv"
+            filters, kernel_size, padding="valid", use_bias=not batch_norm,
+            activation=None if batch_norm else "relu", name="conv",
         )
+        self.norm = (keras.layers.BatchNormalization(momentum=0.9, name="norm")
+                     if batch_norm else None)
 
     def build(self, input_shape):
         _check_rank("MaskedConv2D", input_shape, (3, 4))
@@ -66,8 +81,10 @@ class MaskedConv2D(keras.layers.Layer):
         self.conv.build(
             (input_shape[0], None, input_shape[2] + self.kernel_size - 1, channels)
         )
+        if self.norm is not None:
+            self.norm.build((input_shape[0], None, input_shape[2], self.filters))
 
-    def call(self, inputs, mask=None):
+    def call(self, inputs, mask=None, training=None):
         if len(inputs.shape) == 3:
             inputs = ops.expand_dims(inputs, -1)  # (batch, width, height, 1)
         keep = None
@@ -78,6 +95,12 @@ class MaskedConv2D(keras.layers.Layer):
         high = self.kernel_size - 1 - low
         x = ops.pad(inputs, ((0, 0), (low, high), (low, high), (0, 0)))
         x = self.conv(x)  # (batch, width, height, filters)
+        if self.norm is not None:
+            norm_mask = None
+            if mask is not None:  # (batch, width, height): statistics of real columns
+                norm_mask = ops.broadcast_to(ops.cast(mask, "bool")[:, :, None],
+                                             ops.shape(x)[:3])
+            x = ops.relu(self.norm(x, training=training, mask=norm_mask))
         if keep is not None:
             x = x * keep
         pool_w, pool_h = self.pool_size
@@ -104,7 +127,7 @@ class MaskedConv2D(keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update(filters=self.filters, kernel_size=self.kernel_size,
-                      pool_size=list(self.pool_size))
+                      pool_size=list(self.pool_size), batch_norm=self.batch_norm)
         return config
 
 
