@@ -40,29 +40,16 @@ HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from training_throughput import CONFIGS, NUM_TAGS, config_values, step_flops  # noqa: E402
+from training_throughput import (  # noqa: E402
+    CONFIGS,
+    NUM_TAGS,
+    _data as _ids,
+    _time_steps as _timed,
+    config_values,
+    step_flops,
+)
 
 ORDER = ["lstm512x2", "lstm256", "bilstm256_tagger", "gru256", "simple_rnn256"]
-
-
-def _timed(step, warmup, steps):
-    for _ in range(warmup):
-        step()
-    times = []
-    for _ in range(steps):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return times
-
-
-def _ids(vocab, batch, time_steps, outputs, seed=0):
-    import numpy as np
-
-    rng = np.random.default_rng(seed)
-    x = rng.integers(1, vocab, size=(batch, time_steps)).astype("int32")
-    y = rng.integers(0, outputs, size=(batch, time_steps)).astype("int32")
-    return x, y
 
 
 def _emit(path, row):

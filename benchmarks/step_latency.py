@@ -56,6 +56,9 @@ import numpy as np  # noqa: E402
 import rnn_zoo  # noqa: E402
 from rnn_zoo import decoding  # noqa: E402
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from generation import machine  # noqa: E402
+
 ROOT = pathlib.Path(__file__).resolve().parent
 # name: (vocabulary, embedding, units)
 CONFIGS = {
@@ -80,18 +83,6 @@ def parse_args(argv):
     if args.smoke:
         args.configs, args.tokens, args.repeats = ["smoke"], 5, 1
     return args
-
-
-def machine():
-    cpu = platform.processor() or ""
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "load_average_start": os.getloadavg()}
 
 
 def versions():
