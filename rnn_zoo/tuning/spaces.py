@@ -105,20 +105,7 @@ def _log_float(name, low, high, default):
 @functools.lru_cache(maxsize=None)
 def _accepted(model, arg, value):
     """Whether the builder accepts `arg=value` on its tiny test arguments."""
-    spec = registry.model_info(model)
-    kwargs = dict(spec.tiny_kwargs, **{arg: value})
-    for child, (parent, parent_values) in CONDITIONS.items():
-        # A conditional value is probed where it applies (merge_mode with
-        # bidirectional=True): elsewhere the tuner never passes it.
-        if arg == child and parent in spec.arguments:
-            kwargs[parent] = parent_values[0]
-    if "compile" in spec.arguments:
-        kwargs["compile"] = False
-    try:
-        spec.builder(**kwargs)
-    except (ValueError, TypeError):
-        return False
-    return True
+    return _refusal(model, arg, value) is None
 
 
 def _offered(spec, arg, options):
@@ -348,6 +335,8 @@ def _refusal(model, arg, value):
         return None  # batch_size: not a builder argument
     kwargs = dict(spec.tiny_kwargs, **{arg: value})
     for child, (parent, parent_values) in CONDITIONS.items():
+        # A conditional value is probed where it applies (merge_mode with
+        # bidirectional=True): elsewhere the tuner never passes it.
         if arg == child and parent in spec.arguments:
             kwargs[parent] = parent_values[0]
     if "compile" in spec.arguments:
