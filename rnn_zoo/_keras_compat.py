@@ -1,6 +1,6 @@
 """The private Keras hooks rnn_zoo needs, in one place.
 
-rnn_zoo uses public Keras API everywhere else. Four things have no public
+rnn_zoo uses public Keras API everywhere else. Five things have no public
 spelling in Keras 3.15 and are borrowed here, each behind a function of our
 own so that a Keras release that moves or changes one breaks this module
 (and `tests/test_keras_compat.py`) loudly, not a metric or a report
@@ -59,6 +59,7 @@ def _backend():
     return backend.rnn
 
 
+_backend_rnn = _borrow("keras.src.backend.rnn", _backend)
 _get_keras_mask = _borrow("keras.src.backend.common.masking.get_keras_mask", _masking)
 _apply_mask, _same_rank = _borrow(
     "keras.src.losses.loss.apply_mask / squeeze_or_expand_to_same_rank", _loss_helpers
@@ -88,13 +89,11 @@ def backend_rnn(*args, **kwargs):
     initial_states, go_backwards=..., mask=..., unroll=..., input_length=...,
     zero_output_for_mask=..., return_all_outputs=...)` returning
     `(last_output, outputs, new_states)`."""
-    return _borrow("keras.src.backend.rnn", _backend)(*args, **kwargs)
+    return _backend_rnn(*args, **kwargs)
 
 
 def flatten_layers(model):
     """Every layer inside `model` (not the model itself), depth first,
     nested layers included, each once."""
-    walk = getattr(model, "_flatten_layers", None)
-    if walk is None:  # pragma: no cover - a Keras change
-        _borrow("Layer._flatten_layers", lambda: model._flatten_layers)
+    walk = _borrow("Layer._flatten_layers", lambda: model._flatten_layers)
     return list(walk(include_self=False, recursive=True))

@@ -85,12 +85,6 @@ class SpecAugment(keras.layers.Layer):
                 self.time_masks, self.time_width, frames, ops.cast(lengths, "int32")), 2)
         return ops.where(covered, ops.cast(mean, inputs.dtype), inputs)
 
-    def compute_mask(self, inputs, mask=None):
-        return mask
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
     def get_config(self):
         config = super().get_config()
         config.update(freq_masks=self.freq_masks, freq_width=self.freq_width,
