@@ -13,6 +13,7 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from rnn_zoo.data import perception, synthetic
+from rnn_zoo.training import Run
 
 RECIPES = pathlib.Path(__file__).resolve().parents[1] / "recipes"
 TINY = ["--epochs", "1", "--batch-size", "4", "--units", "4", "--cell", "simple_rnn",
@@ -113,6 +114,14 @@ def test_speech_pipeline_names_transcripts_and_mock_tfds(tmp_path):
         speech.parse_args(["--transcripts", str(tsv)])
 
 
+def test_speech_spec_augment_is_off_by_default_and_refuses_negative_widths(capsys):
+    parse = recipe("speech_recognition").parse_args
+    assert parse([]).spec_augment is False
+    with pytest.raises(SystemExit):
+        parse(["--spec-augment", "--time-width", "-1"])
+    assert "--time-width: expected an integer >= 0, got '-1'" in capsys.readouterr().err
+
+
 def test_speech_files_errors(tmp_path):
     write_wav(tmp_path / "a" / "x_0.wav", np.zeros(800))
     write_wav(tmp_path / "a" / "y_1.wav", np.zeros(1600), rate=16000)
@@ -143,8 +152,11 @@ def test_speech_smoke_reports_error_rates_and_transcribes(tmp_path):
     run_dir = tmp_path / "run"
     metrics = recipe("speech_recognition").main([
         "--audio-dir", str(tmp_path / "wavs"), "--run-dir", str(run_dir), "--mel-bins", "8",
-        "--conv-filters", "4", "--num-layers", "1", "--beam-width", "2", *TINY])
+        "--conv-filters", "4", "--num-layers", "1", "--beam-width", "2",
+        "--spec-augment", "--freq-masks", "1", "--time-width", "2", *TINY])
     assert metrics["validation_cer_greedy"] >= 0 and "validation_wer_beam" in metrics
+    augment = Run.open(run_dir).load_model().get_layer("spec_augment")
+    assert (augment.freq_masks, augment.freq_width, augment.time_width) == (1, 8, 2)
     assert np.isfinite(metrics["validation_loss"])
     assert_run_saved(run_dir, extra=("vocabulary.json",))
     (output,) = predict(run_dir, str(next((tmp_path / "wavs").glob("*.wav"))))

@@ -233,6 +233,15 @@ def test_pos_smoke_with_conllu_files(tmp_path):
     assert [pair.split("/")[0] for pair in out.split()] == ["The", "cat", "runs"]
 
 
+def test_pos_lowercases_words_by_default_and_sentiment_keeps_embedding_dropout_off():
+    pos = recipe("pos_tagging").parse_args
+    assert pos([]).lowercase is True and pos(["--no-lowercase"]).lowercase is False
+    assert (pos([]).dropout, pos([]).word_dropout) == (0.5, 0.5)
+    sentiment = recipe("sentiment").parse_args
+    assert sentiment([]).embedding_dropout == 0.0
+    assert sentiment(["--embedding-dropout", "0.2"]).embedding_dropout == 0.2
+
+
 def test_pos_crf_uses_length_buckets(tmp_path):
     # A CRF run once padded every batch to --crf-length (128) words: on
     # these 3-4 word sentences nearly all of each batch was padding.
